@@ -1,0 +1,138 @@
+// buildApp(config): everything the server runs, in the order a request meets it.
+// server.ts and the tests call this same factory.
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import session from '@fastify/session';
+import csrf from '@fastify/csrf-protection';
+import rateLimit from '@fastify/rate-limit';
+import view from '@fastify/view';
+import staticFiles from '@fastify/static';
+import { Eta } from 'eta';
+import type { Config } from './config.ts';
+import { openDatabase } from './db/connection.ts';
+import { applyMigrations } from './db/migrations.ts';
+import { createAccountStore } from './accounts/account-store.ts';
+import { createAuditLog } from './accounts/audit-log.ts';
+import { createSqliteSessionStore } from './session/sqlite-session-store.ts';
+import signIn from './session/signin.ts';
+import { createVerifyClient } from './verify/create-verify-client.ts';
+import { startDemoVerify } from './verify/demo-verify.ts';
+import type { VerifyClient } from './verify/verify-client.ts';
+import pages from './routes/pages.ts';
+import type { DemoAccount } from './routes/pages.ts';
+import errorPages from './routes/error-pages.ts';
+import loginRoutes from './routes/login.ts';
+import codeRoutes from './routes/code.ts';
+import logoutRoutes from './routes/logout.ts';
+import homeRoutes from './routes/home.ts';
+import healthRoutes from './routes/health.ts';
+import { DEMO_ACCOUNT, demoAccountExists, ensureDemoAccount } from './accounts/demo-account.ts';
+
+export const SESSION_COOKIE = 'sid';
+const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+const FORM_BODY_LIMIT = 16 * 1024;
+const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+export interface BuildOptions {
+  /** Where log lines go (tests pass a stream to read what was logged); stdout otherwise. */
+  logStream?: { write(line: string): void };
+  /** Overrides the Verify client the config would build. */
+  verify?: VerifyClient;
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    // A number is a hop count; Fastify accepts it although its types do not list it.
+    trustProxy: config.trustProxy as boolean | string,
+    bodyLimit: FORM_BODY_LIMIT,
+  });
+
+  const db = openDatabase(config.databasePath);
+  app.addHook('onClose', async () => db.close());
+  for (const name of applyMigrations(db, config.migrationsDirs).applied) app.log.info(`applied migration ${name}`);
+
+  let verify = options.verify;
+  let demoAccount: DemoAccount | undefined;
+  if (!verify && config.verify.api === 'demo') {
+    const demo = await startDemoVerify(config.verify, app.log);
+    app.addHook('onClose', demo.close);
+    verify = demo.client;
+    demoAccount = await ensureDemoAccount(db);
+    app.log.warn('DEMO MODE: codes are not sent by SMS; each one is printed on this log. Never use demo mode in production.');
+    app.log.warn(`DEMO MODE: sign in as ${demoAccount.email} with the password ${demoAccount.password}`);
+  }
+  if (!demoAccount && demoAccountExists(db)) {
+    const remedy = `delete it with: DELETE FROM users WHERE email = '${DEMO_ACCOUNT.email}';`;
+    if (config.production) throw new Error(`the demo account ${DEMO_ACCOUNT.email} exists in this database; ${remedy}`);
+    app.log.warn(`the demo account ${DEMO_ACCOUNT.email} (public password) exists outside demo mode; ${remedy}`);
+  }
+  const verifyConfig = config.verify;
+  if (!verify) {
+    if (verifyConfig.api === 'demo') throw new Error('demo mode needs the in-process simulator');
+    verify = createVerifyClient({ ...verifyConfig, api: verifyConfig.api });
+  }
+
+  const accounts = createAccountStore(db);
+  const audit = createAuditLog(db);
+  const sessionStore = createSqliteSessionStore(db, { ttlMs: SESSION_TTL_MS });
+  sessionStore.startPruning(10 * 60 * 1000);
+  app.addHook('onClose', async () => sessionStore.close());
+
+  // External plugins: headers, body parsing, cookies, sessions, CSRF, throttling, views.
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } },
+  });
+  await app.register(formbody);
+  await app.register(cookie, {
+    secret: config.sessionSecrets,
+    parseOptions: { httpOnly: true, sameSite: 'lax', path: '/', secure: config.production },
+  });
+  await app.register(session, {
+    secret: config.sessionSecrets,
+    cookieName: SESSION_COOKIE,
+    store: sessionStore,
+    saveUninitialized: false,
+    rolling: false,
+    cookie: { httpOnly: true, sameSite: 'lax', path: '/', secure: config.production, maxAge: SESSION_TTL_MS },
+  });
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: '_csrf',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: config.production },
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`Too many attempts. Please try again in ${context.after}.`), { statusCode: 429 }),
+  });
+  await app.register(view, { engine: { eta: new Eta() }, root: root('templates'), layout: 'layout.eta', production: true });
+  await app.register(staticFiles, { root: root('public'), prefix: '/static/' });
+
+  // Our plugins, then routes.
+  await app.register(signIn);
+  await app.register(pages, { brand: config.verify.brand, demoAccount });
+  await app.register(errorPages);
+  const deps = { accounts, audit, verify, sessionCookie: SESSION_COOKIE };
+  await app.register(loginRoutes, deps);
+  await app.register(codeRoutes, deps);
+  await app.register(logoutRoutes, deps);
+  await app.register(homeRoutes, deps);
+  await app.register(healthRoutes, { db });
+  return app;
+}
+
+export type RouteDeps = {
+  accounts: ReturnType<typeof createAccountStore>;
+  audit: ReturnType<typeof createAuditLog>;
+  verify: VerifyClient;
+  sessionCookie: string;
+};

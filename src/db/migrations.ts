@@ -1,0 +1,124 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database } from './connection.ts';
+
+export class MigrationError extends Error {
+  name = 'MigrationError';
+}
+
+type MigrationFile = { name: string; filePath: string; sql: string; checksum: string };
+
+const MIGRATION_NAME = /^\d{4}_[A-Za-z0-9][A-Za-z0-9_.-]*\.sql$/;
+
+/**
+ * Applies every pending `NNNN_name.sql` from `dirs`, in file-name order across all folders.
+ * Migrations are recorded by name only, so an admin may move a seed file between folders.
+ */
+export function applyMigrations(db: Database, dirs: string[]): { applied: string[] } {
+  const migrations = readMigrations(dirs);
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    name TEXT PRIMARY KEY,
+    checksum TEXT NOT NULL,
+    applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+  )`);
+
+  const findRecorded = db.prepare<[string], { checksum: string }>(
+    'SELECT checksum FROM schema_migrations WHERE name = ?',
+  );
+  const record = db.prepare('INSERT INTO schema_migrations (name, checksum) VALUES (?, ?)');
+
+  // Refuse a changed migration before applying anything newer on top of it.
+  for (const migration of migrations) {
+    assertUnchanged(migration, findRecorded.get(migration.name));
+  }
+
+  const applied: string[] = [];
+  for (const migration of migrations) {
+    // The check runs again inside BEGIN IMMEDIATE: of two processes starting together, the
+    // second waits for the write lock, then sees the row the first one recorded and skips.
+    const applyOnce = db.transaction(() => {
+      const recorded = findRecorded.get(migration.name);
+      if (recorded) {
+        assertUnchanged(migration, recorded);
+        return false;
+      }
+      try {
+        db.exec(migration.sql);
+      } catch (error) {
+        throw new MigrationError(
+          `migration ${migration.filePath} failed, nothing from it was applied: ${messageOf(error)}`,
+        );
+      }
+      if (!db.inTransaction) {
+        throw new MigrationError(
+          `migration ${migration.filePath} ended the transaction itself; remove BEGIN/COMMIT from it`,
+        );
+      }
+      record.run(migration.name, migration.checksum);
+      return true;
+    });
+    if (applyOnce.immediate()) applied.push(migration.name);
+  }
+  return { applied };
+}
+
+function assertUnchanged(migration: MigrationFile, recorded: { checksum: string } | undefined): void {
+  if (recorded && recorded.checksum !== migration.checksum) {
+    throw new MigrationError(
+      `migration ${migration.name} was changed after it was applied (checksum mismatch); ` +
+        'restore it and add a new migration instead',
+    );
+  }
+}
+
+function readMigrations(dirs: string[]): MigrationFile[] {
+  const byName = new Map<string, MigrationFile>();
+  const badNames: string[] = [];
+  for (const dir of dirs) {
+    for (const filePath of listSqlFiles(dir)) {
+      const name = path.basename(filePath);
+      if (!MIGRATION_NAME.test(name)) {
+        badNames.push(filePath);
+        continue;
+      }
+      const other = byName.get(name);
+      if (other) {
+        throw new MigrationError(
+          `migration ${name} exists in two folders (${other.filePath} and ${filePath}); keep one`,
+        );
+      }
+      const sql = fs.readFileSync(filePath, 'utf8');
+      byName.set(name, { name, filePath, sql, checksum: checksumOf(sql) });
+    }
+  }
+  if (badNames.length > 0) {
+    throw new MigrationError(
+      `migration files must be named NNNN_name.sql (four digits, underscore, name): ${badNames.join(', ')}`,
+    );
+  }
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function listSqlFiles(dir: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : messageOf(error);
+    throw new MigrationError(`migrations folder ${dir} ${why} (check MIGRATIONS_DIR)`);
+  }
+  return entries
+    .filter((entry) => entry.name.toLowerCase().endsWith('.sql') && !entry.isDirectory())
+    .map((entry) => path.join(dir, entry.name));
+}
+
+// Line endings are normalised so a checkout with CRLF (git autocrlf) does not look like an edit.
+function checksumOf(sql: string): string {
+  return crypto.createHash('sha256').update(sql.replace(/\r\n/g, '\n'), 'utf8').digest('hex');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,43 @@
+// Every error becomes a page with a clear message and the right 4xx; only real faults are 5xx,
+// and those say nothing about internals.
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+
+const CLIENT_ERRORS: Record<number, { heading: string; message: string }> = {
+  400: { heading: 'That request was not understood', message: 'Something in the form was missing or malformed. Please go back and try again.' },
+  403: { heading: 'This form has expired', message: 'For your security the form could not be accepted. Reload the page and try again.' },
+  404: { heading: 'Page not found', message: 'There is nothing at this address.' },
+  405: { heading: 'Not allowed', message: 'This page cannot be used that way.' },
+  413: { heading: 'Too much data', message: 'The form sent more data than we accept.' },
+  415: { heading: 'That request was not understood', message: 'Forms must be sent as ordinary web forms.' },
+  429: { heading: 'Too many attempts', message: 'Please wait a minute before trying again.' },
+};
+
+function sendErrorPage(reply: FastifyReply, status: number, heading: string, message: string) {
+  if (reply.sent) return reply;
+  const retry = status === 404 ? { href: '/', label: 'Go to the home page' } : { href: '/login', label: 'Back to sign in' };
+  return reply.page(status, 'error', heading, { heading, message, retry });
+}
+
+async function errorPagesPlugin(app: FastifyInstance): Promise<void> {
+  app.setNotFoundHandler((request, reply) => {
+    const { heading, message } = CLIENT_ERRORS[404];
+    return sendErrorPage(reply, 404, heading, message);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let status = error.statusCode ?? 500;
+    if (error.code?.startsWith('FST_CSRF_')) status = 403;
+    if (error.validation) status = 400;
+    if (status >= 400 && status < 500) {
+      const known = CLIENT_ERRORS[status] ?? CLIENT_ERRORS[400];
+      request.log.info({ status, code: error.code }, 'client error');
+      if (status === 429 && error.message) return sendErrorPage(reply, 429, known.heading, error.message);
+      return sendErrorPage(reply, status, known.heading, known.message);
+    }
+    request.log.error({ err: { type: error.name, message: error.message, code: error.code, stack: error.stack } }, 'request failed');
+    return sendErrorPage(reply, 500, 'Something went wrong', 'Sorry, we could not finish that. Please try again.');
+  });
+}
+
+export default fp(errorPagesPlugin, { name: 'error-pages', dependencies: ['pages'] });

@@ -1,0 +1,30 @@
+// Starting a Verify request for a sign-in. A request already running to the same phone (a double
+// submit, a second tab) is not an error: its code is valid, so the sign-in carries on with it.
+import type { FastifyBaseLogger } from 'fastify';
+import type { VerifyClient, VerifyResult } from './verify-client.ts';
+
+export async function startVerification(
+  verify: VerifyClient,
+  phone: string,
+  log: FastifyBaseLogger,
+): Promise<VerifyResult<{ requestId: string }>> {
+  const result = await verify.start(phone);
+  if (result.ok) return result;
+  if (result.failure === 'concurrent' && result.requestId) {
+    log.info({ verifyApi: verify.api }, 'a verification to this phone was already running; continuing with it');
+    return { ok: true, requestId: result.requestId };
+  }
+  logVerifyFailure(log, verify, 'start', result);
+  return result;
+}
+
+/** One log line per failed Verify call: the failure kind and a secret-free detail, never IDs. */
+export function logVerifyFailure(
+  log: FastifyBaseLogger,
+  verify: VerifyClient,
+  operation: 'start' | 'check' | 'resend' | 'cancel',
+  result: Extract<VerifyResult, { ok: false }>,
+): void {
+  const level = result.failure === 'unavailable' || result.failure === 'rejected' ? 'error' : 'info';
+  log[level]({ verifyApi: verify.api, operation, failure: result.failure, detail: result.detail }, `verify ${operation} failed: ${result.failure}`);
+}

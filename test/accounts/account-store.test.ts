@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createAccountStore } from '../../src/accounts/account-store.ts';
+import type { AccountStore } from '../../src/accounts/account-store.ts';
+import { openDatabase } from '../../src/db/connection.ts';
+import type { Database } from '../../src/db/connection.ts';
+import { applyMigrations } from '../../src/db/migrations.ts';
+import { useTempDir } from '../db/temp-dir.ts';
+
+const REPO_MIGRATIONS = path.resolve(import.meta.dirname, '../../migrations');
+const ALICE_HASH = '$argon2id$v=19$m=19456,t=2,p=1$YWxpY2VzYWx0$YWxpY2VoYXNo';
+
+describe('account store', () => {
+  const tempDir = useTempDir();
+  let db: Database;
+  let accounts: AccountStore;
+  let aliceId: number;
+
+  beforeEach(() => {
+    db = openDatabase(path.join(tempDir(), 'app.db'));
+    applyMigrations(db, [REPO_MIGRATIONS]);
+    db.exec(`INSERT INTO users (email, phone, password_hash) VALUES ('alice@example.com', '+15555550100', '${ALICE_HASH}');`);
+    db.exec(`INSERT INTO users (email, phone, password_hash, disabled) VALUES ('bob@example.com', '+15555550101', '${ALICE_HASH}', 1);`);
+    aliceId = db.prepare("SELECT id FROM users WHERE email = 'alice@example.com'").pluck().get() as number;
+    accounts = createAccountStore(db);
+    return () => db.close();
+  });
+
+  const alice = () => ({ id: aliceId, email: 'alice@example.com', phone: '+15555550100', passwordHash: ALICE_HASH });
+
+  it('finds an account by email whatever its case and surrounding spaces', async () => {
+    expect(await accounts.findByEmail('alice@example.com')).toEqual(alice());
+    expect(await accounts.findByEmail('  ALICE@Example.COM \t')).toEqual(alice());
+  });
+
+  it('finds nothing for an unknown email, and never matches by pattern', async () => {
+    expect(await accounts.findByEmail('carol@example.com')).toBeUndefined();
+    expect(await accounts.findByEmail('%@example.com')).toBeUndefined();
+    expect(await accounts.findByEmail('')).toBeUndefined();
+  });
+
+  it('finds an account by id', async () => {
+    expect(await accounts.findById(aliceId)).toEqual(alice());
+    expect(await accounts.findById(aliceId + 100)).toBeUndefined();
+  });
+
+  it('does not find disabled accounts, by email or by id', async () => {
+    const bobId = db.prepare("SELECT id FROM users WHERE email = 'bob@example.com'").pluck().get() as number;
+    expect(await accounts.findByEmail('bob@example.com')).toBeUndefined();
+    expect(await accounts.findById(bobId)).toBeUndefined();
+
+    db.prepare('UPDATE users SET disabled = 1 WHERE id = ?').run(aliceId);
+    expect(await accounts.findByEmail('alice@example.com')).toBeUndefined();
+  });
+
+  it('replaces the password hash and touches updated_at', async () => {
+    db.prepare("UPDATE users SET updated_at = '2000-01-01 00:00:00' WHERE id = ?").run(aliceId);
+    const newHash = '$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$bmV3aGFzaA';
+    await accounts.updatePasswordHash(aliceId, newHash);
+    expect((await accounts.findById(aliceId))?.passwordHash).toBe(newHash);
+    expect(db.prepare('SELECT updated_at FROM users WHERE id = ?').pluck().get(aliceId)).not.toBe('2000-01-01 00:00:00');
+  });
+
+  it('answers with promises, like the PostgreSQL store will', () => {
+    const pending = accounts.findByEmail('alice@example.com');
+    expect(pending).toBeInstanceOf(Promise);
+    return pending;
+  });
+});

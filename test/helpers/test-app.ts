@@ -1,0 +1,146 @@
+// The app as production builds it (buildApp + loadConfig), on a fresh SQLite file, with the real
+// Vonage SDK talking to the Verify simulator on 127.0.0.1.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { hashPassword } from '../../src/accounts/passwords.ts';
+import { startVerifySimulator } from '../../src/verify/simulator.ts';
+import type { VerifySimulator, VerifySimulatorOptions } from '../../src/verify/simulator.ts';
+import { createCookieJar, csrfFrom } from './cookie-jar.ts';
+import type { CookieJar } from './cookie-jar.ts';
+
+export const ALICE = { email: 'alice@example.com', password: 'correct horse battery staple', phone: '+15555550100' };
+export const SESSION_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+const API_KEY = 'abcd1234';
+const API_SECRET = 'test-api-secret';
+const APPLICATION_ID = '00000000-0000-4000-8000-000000000001';
+const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const PRIVATE_KEY = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const PUBLIC_KEY = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+let aliceHash: Promise<string> | undefined;
+
+export type Api = 'v2' | 'legacy';
+
+export interface TestApp {
+  app: FastifyInstance;
+  sim: VerifySimulator;
+  dir: string;
+  logs: string[];
+  client(): TestClient;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  api: Api;
+  /** Reuse a folder (its database and seeds) to test a restart. */
+  dir?: string;
+  /** Reuse a simulator (e.g. across a restart). */
+  sim?: VerifySimulator;
+  simulator?: Partial<VerifySimulatorOptions>;
+  env?: Record<string, string>;
+}
+
+export function simulatorOptions(extra: Partial<VerifySimulatorOptions> = {}): Partial<VerifySimulatorOptions> {
+  return { apiKey: API_KEY, apiSecret: API_SECRET, applicationId: APPLICATION_ID, publicKeyPem: PUBLIC_KEY, ...extra };
+}
+
+export function verifyEnv(api: Api, simUrl: string): Record<string, string> {
+  const credentials: Record<string, string> =
+    api === 'v2'
+      ? { VONAGE_APPLICATION_ID: APPLICATION_ID, VONAGE_PRIVATE_KEY: PRIVATE_KEY }
+      : { VONAGE_API_KEY: API_KEY, VONAGE_API_SECRET: API_SECRET };
+  return { VERIFY_API: api, VONAGE_API_HOST: simUrl, VERIFY_TIMEOUT_MS: '500', ...credentials };
+}
+
+/** A folder with a seed migration for Alice, made the way the README tells admins to. */
+export async function seededDir(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'signin-test-'));
+  mkdirSync(join(dir, 'seeds'));
+  aliceHash ??= hashPassword(ALICE.password);
+  writeFileSync(
+    join(dir, 'seeds', '0100_seed_alice.sql'),
+    `INSERT INTO users (email, phone, password_hash) VALUES ('${ALICE.email}', '${ALICE.phone}', '${await aliceHash}');\n`,
+  );
+  return dir;
+}
+
+export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
+  const dir = options.dir ?? (await seededDir());
+  const sim = options.sim ?? (await startVerifySimulator(simulatorOptions(options.simulator)));
+  const env = {
+    DATABASE_URL: `sqlite:${join(dir, 'app.db')}`,
+    MIGRATIONS_DIR: `migrations:${join(dir, 'seeds')}`,
+    SESSION_SECRET,
+    LOG_LEVEL: 'debug',
+    ...verifyEnv(options.api, sim.url),
+    ...options.env,
+  };
+  const logs: string[] = [];
+  const app = await buildApp(loadConfig(env), { logStream: { write: (line) => void logs.push(line) } });
+  await app.ready();
+  return {
+    app,
+    sim,
+    dir,
+    logs,
+    client: () => createTestClient(app),
+    async close() {
+      await app.close();
+      if (!options.sim) await sim.close();
+    },
+  };
+}
+
+export interface TestClient {
+  jar: CookieJar;
+  get(url: string): Promise<LightMyRequestResponse>;
+  /** Posts a form with the CSRF token of the last page seen (fetching /login first if none). */
+  post(url: string, fields?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** Password step then code step; returns the response to the code POST. */
+  signIn(sim: VerifySimulator, email?: string, password?: string): Promise<LightMyRequestResponse>;
+  sessionId(): string | undefined;
+}
+
+export function createTestClient(app: FastifyInstance): TestClient {
+  const jar = createCookieJar();
+  let csrf: string | undefined;
+  const remember = (res: LightMyRequestResponse) => {
+    jar.store(res);
+    if (res.headers['content-type']?.toString().startsWith('text/html') && res.body.includes('name="_csrf"')) {
+      csrf = csrfFrom(res.body);
+    }
+    return res;
+  };
+  const client: TestClient = {
+    jar,
+    async get(url) {
+      return remember(await app.inject({ method: 'GET', url, cookies: { ...jar.cookies } }));
+    },
+    async post(url, fields = {}) {
+      if (csrf === undefined) await client.get('/login');
+      const payload = new URLSearchParams({ _csrf: csrf as string, ...fields }).toString();
+      return remember(
+        await app.inject({
+          method: 'POST',
+          url,
+          cookies: { ...jar.cookies },
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload,
+        }),
+      );
+    },
+    async signIn(sim, email = ALICE.email, password = ALICE.password) {
+      const login = await client.post('/login', { email, password });
+      if (login.statusCode !== 303) throw new Error(`password step answered ${login.statusCode}`);
+      await client.get('/login/code');
+      return client.post('/login/code', { code: sim.lastCode(ALICE.phone) as string });
+    },
+    sessionId: () => jar.cookies.sid,
+  };
+  return client;
+}

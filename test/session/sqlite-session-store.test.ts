@@ -1,0 +1,139 @@
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Session } from 'fastify';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/connection.ts';
+import type { Database } from '../../src/db/connection.ts';
+import { applyMigrations } from '../../src/db/migrations.ts';
+import { createSqliteSessionStore } from '../../src/session/sqlite-session-store.ts';
+import type { SqliteSessionStore } from '../../src/session/sqlite-session-store.ts';
+import { useTempDir } from '../db/temp-dir.ts';
+
+const REPO_MIGRATIONS = path.resolve(import.meta.dirname, '../../migrations');
+const HOUR = 60 * 60 * 1000;
+
+// The store's callbacks, as promises.
+const getSession = (store: SqliteSessionStore, sid: string) =>
+  new Promise<Session | null | undefined>((resolve, reject) =>
+    store.get(sid, (error, session) => (error ? reject(error) : resolve(session))),
+  );
+const setSession = (store: SqliteSessionStore, sid: string, session: object) =>
+  new Promise<void>((resolve, reject) => store.set(sid, session as Session, (error) => (error ? reject(error) : resolve())));
+const destroySession = (store: SqliteSessionStore, sid: string) =>
+  new Promise<void>((resolve, reject) => store.destroy(sid, (error) => (error ? reject(error) : resolve())));
+
+const sessionExpiringAt = (expires: Date | null, data: Record<string, unknown> = {}) => ({
+  ...data,
+  cookie: { expires, originalMaxAge: expires ? expires.getTime() - Date.now() : null, path: '/', httpOnly: true },
+});
+
+describe('SQLite session store', () => {
+  const tempDir = useTempDir();
+  const dbFile = () => path.join(tempDir(), 'app.db');
+  let db: Database;
+  let store: SqliteSessionStore;
+  const rowOf = (sid: string) =>
+    db.prepare('SELECT data, expires_at AS expiresAt FROM sessions WHERE sid = ?').get(sid) as
+      { data: string; expiresAt: number } | undefined;
+
+  beforeEach(() => {
+    db = openDatabase(dbFile());
+    applyMigrations(db, [REPO_MIGRATIONS]);
+    store = createSqliteSessionStore(db, { ttlMs: HOUR });
+    return () => {
+      store.close();
+      if (db.open) db.close();
+    };
+  });
+
+  it('gives back what it was given, with the cookie expiry', async () => {
+    const expires = new Date(Date.now() + HOUR);
+    await setSession(store, 'sid-1', sessionExpiringAt(expires, { userId: 7, pending: { step: 'code' } }));
+    const session = await getSession(store, 'sid-1');
+    expect(session).toMatchObject({ userId: 7, pending: { step: 'code' } });
+    expect(new Date(session!.cookie.expires as unknown as string).getTime()).toBe(expires.getTime());
+    expect(rowOf('sid-1')?.expiresAt).toBe(expires.getTime());
+  });
+
+  it('answers null for an unknown session id', async () => {
+    expect(await getSession(store, 'never-set')).toBeNull();
+  });
+
+  it('replaces a session on a second set', async () => {
+    await setSession(store, 'sid-1', sessionExpiringAt(new Date(Date.now() + HOUR), { step: 1 }));
+    await setSession(store, 'sid-1', sessionExpiringAt(new Date(Date.now() + 2 * HOUR), { step: 2 }));
+    expect(await getSession(store, 'sid-1')).toMatchObject({ step: 2 });
+    expect(db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(1);
+  });
+
+  it('forgets a destroyed session', async () => {
+    await setSession(store, 'sid-1', sessionExpiringAt(new Date(Date.now() + HOUR)));
+    await destroySession(store, 'sid-1');
+    expect(await getSession(store, 'sid-1')).toBeNull();
+    expect(rowOf('sid-1')).toBeUndefined();
+  });
+
+  it('reads an expired session as absent, even before it is pruned', async () => {
+    await setSession(store, 'stale', sessionExpiringAt(new Date(Date.now() - 1000), { userId: 7 }));
+    expect(rowOf('stale')).toBeDefined();
+    expect(await getSession(store, 'stale')).toBeNull();
+  });
+
+  it('gives a session without a cookie expiry the default lifetime', async () => {
+    const before = Date.now();
+    await setSession(store, 'browser-session', sessionExpiringAt(null, { userId: 7 }));
+    const expiresAt = rowOf('browser-session')!.expiresAt;
+    expect(expiresAt).toBeGreaterThanOrEqual(before + HOUR);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + HOUR);
+  });
+
+  it('stores compact JSON: no whitespace, and of the cookie only its expiry', async () => {
+    await setSession(store, 'sid-1', sessionExpiringAt(new Date(Date.now() + HOUR), { userId: 7 }));
+    const stored = JSON.parse(rowOf('sid-1')!.data);
+    expect(rowOf('sid-1')!.data).toBe(JSON.stringify(stored));
+    expect(Object.keys(stored.cookie).sort()).toEqual(['expires', 'originalMaxAge']);
+  });
+
+  it('reads an unreadable row as absent instead of failing the request', async () => {
+    db.prepare('INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)').run('garbled', '{"trunc', Date.now() + HOUR);
+    expect(await getSession(store, 'garbled')).toBeNull();
+  });
+
+  it('hands a database error to the callback instead of throwing', async () => {
+    db.close();
+    await expect(getSession(store, 'sid-1')).rejects.toThrow(/not open/);
+    await expect(setSession(store, 'sid-1', sessionExpiringAt(null))).rejects.toThrow(/not open/);
+    await expect(destroySession(store, 'sid-1')).rejects.toThrow(/not open/);
+  });
+
+  it('prunes only expired rows and says how many', async () => {
+    await setSession(store, 'live', sessionExpiringAt(new Date(Date.now() + HOUR)));
+    await setSession(store, 'stale-1', sessionExpiringAt(new Date(Date.now() - 1)));
+    await setSession(store, 'stale-2', sessionExpiringAt(new Date(Date.now() - HOUR)));
+    expect(store.pruneExpired()).toBe(2);
+    expect(db.prepare('SELECT sid FROM sessions').pluck().all()).toEqual(['live']);
+    expect(store.pruneExpired()).toBe(0);
+  });
+
+  it('prunes on a timer once started, and stops when closed', async () => {
+    store.startPruning(10);
+    await setSession(store, 'stale-1', sessionExpiringAt(new Date(Date.now() - 1)));
+    await sleep(60);
+    expect(rowOf('stale-1')).toBeUndefined();
+
+    store.close();
+    await setSession(store, 'stale-2', sessionExpiringAt(new Date(Date.now() - 1)));
+    await sleep(60);
+    expect(rowOf('stale-2')).toBeDefined();
+  });
+
+  it('keeps sessions across closing and reopening the database file', async () => {
+    await setSession(store, 'sid-1', sessionExpiringAt(new Date(Date.now() + HOUR), { userId: 7 }));
+    store.close();
+    db.close();
+
+    db = openDatabase(dbFile());
+    store = createSqliteSessionStore(db, { ttlMs: HOUR });
+    expect(await getSession(store, 'sid-1')).toMatchObject({ userId: 7 });
+  });
+});
