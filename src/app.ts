@@ -17,6 +17,7 @@ import { openDatabase } from './db/connection.ts';
 import { applyMigrations } from './db/migrations.ts';
 import { createAccountStore } from './accounts/account-store.ts';
 import { createAuditLog } from './accounts/audit-log.ts';
+import { verifyAgainstDummy } from './accounts/passwords.ts';
 import { createSqliteSessionStore } from './session/sqlite-session-store.ts';
 import signIn from './session/signin.ts';
 import { createVerifyClient } from './verify/create-verify-client.ts';
@@ -81,6 +82,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     verify = createVerifyClient({ ...verifyConfig, api: verifyConfig.api });
   }
 
+  // The first dummy verification computes the dummy hash: do it now, not on a user's request.
+  await verifyAgainstDummy('warm-up');
   const accounts = createAccountStore(db);
   const audit = createAuditLog(db);
   const sessionStore = createSqliteSessionStore(db, { ttlMs: SESSION_TTL_MS });
@@ -89,7 +92,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // External plugins: headers, body parsing, cookies, sessions, CSRF, throttling, views.
   await app.register(helmet, {
-    contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } },
+    contentSecurityPolicy: {
+      directives: {
+        'form-action': ["'self'"],
+        'style-src': ["'self'"],
+        // Outside production the app is served over plain HTTP: do not ask browsers to upgrade.
+        'upgrade-insecure-requests': config.production ? [] : null,
+      },
+    },
+    strictTransportSecurity: config.production,
   });
   await app.register(formbody);
   await app.register(cookie, {
@@ -117,6 +128,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(view, { engine: { eta: new Eta() }, root: root('templates'), layout: 'layout.eta', production: true });
   await app.register(staticFiles, { root: root('public'), prefix: '/static/' });
 
+  if (config.production) warnOnceAboutPlainHttp(app);
+
   // Our plugins, then routes.
   await app.register(signIn);
   await app.register(pages, { brand: config.verify.brand, demoAccount });
@@ -128,6 +141,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(homeRoutes, deps);
   await app.register(healthRoutes, { db });
   return app;
+}
+
+// The session cookie is Secure in production: over plain HTTP the browser never gets it back.
+function warnOnceAboutPlainHttp(app: FastifyInstance): void {
+  let warned = false;
+  app.addHook('onRequest', async (request) => {
+    if (warned || request.protocol === 'https') return;
+    warned = true;
+    request.log.warn('production request over plain HTTP: Secure session cookies will not be set; serve over TLS and set TRUST_PROXY behind a proxy');
+  });
 }
 
 export type RouteDeps = {

@@ -95,8 +95,13 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
         if (!account) return leaveTo(request, reply, 'session-ended');
         await verify.cancel(pending.requestId);
         const started = await startVerification(verify, account.phone, request.log);
-        if (started.ok) pending.requestId = started.requestId;
-        result = started;
+        if (started.ok && started.requestId === pending.requestId) {
+          // The old request is still running (a cancel refused, or Vonage catching up): no new code went out.
+          result = { ok: false, failure: 'concurrent' };
+        } else {
+          if (started.ok) pending.requestId = started.requestId;
+          result = started;
+        }
       }
       if (!result.ok) {
         logVerifyFailure(request.log, verify, 'resend', result);

@@ -1,0 +1,170 @@
+// State shared by the simulator's two protocol handlers: verification requests, sent codes,
+// the special phone numbers, and the request/response shapes the HTTP layer passes around.
+
+import { randomInt } from 'node:crypto';
+
+export type SimApi = 'v2' | 'legacy';
+
+export interface SentCode {
+  requestId: string;
+  /** Bare digits, as Vonage received them. */
+  to: string;
+  code: string;
+  channel: string;
+  api: SimApi;
+  at: number;
+}
+
+export interface SimVerification {
+  id: string;
+  api: SimApi;
+  to: string;
+  code: string;
+  channels: string[];
+  /** Index into `channels` of the last delivery made. */
+  step: number;
+  createdAt: number;
+  expiresAt: number;
+  wrongCodes: number;
+  state: 'active' | 'completed' | 'failed' | 'cancelled';
+  checks: { at: number; code: string; valid: boolean }[];
+}
+
+export interface SimSettings {
+  apiKey?: string;
+  apiSecret?: string;
+  applicationId?: string;
+  publicKeyPem?: string;
+  codeLength: number;
+  expirySeconds: number;
+  maxWrongCodes: number;
+  cancelMinSeconds: number;
+  now: () => number;
+  onCode?: (event: { to: string; code: string; channel: string; api: SimApi }) => void;
+}
+
+export interface SimState {
+  settings: SimSettings;
+  verifications: Map<string, SimVerification>;
+  sent: SentCode[];
+}
+
+/** What the HTTP layer hands a protocol handler. */
+export interface SimRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON or form body; `undefined` when empty. */
+  body: unknown;
+  /** The body was present but could not be parsed. */
+  bodyInvalid: boolean;
+}
+
+/** What a handler answers; the HTTP layer serialises it. `body: undefined` → no body. */
+export interface SimReply {
+  status: number;
+  body?: unknown;
+  contentType?: string;
+}
+
+/**
+ * Special numbers (bare digits, as sent to Vonage):
+ *  - not 7–15 digits, a leading 0, or anything but digits (e.g. '1555', '+15555550100') → invalid
+ *  - starting with 999 (no such country code), e.g. '99955550100' → unsupported network
+ * Everything else is deliverable.
+ */
+export function classifyNumber(n: unknown): 'ok' | 'invalid' | 'unsupported' {
+  if (typeof n !== 'string' || !/^[1-9]\d{6,14}$/.test(n)) return 'invalid';
+  return n.startsWith('999') ? 'unsupported' : 'ok';
+}
+
+export function isLive(state: SimState, v: SimVerification | undefined): v is SimVerification {
+  return v !== undefined && v.state === 'active' && state.settings.now() < v.expiresAt;
+}
+
+export function liveFor(state: SimState, api: SimApi, to: string): SimVerification | undefined {
+  for (const v of state.verifications.values()) {
+    if (v.api === api && v.to === to && isLive(state, v)) return v;
+  }
+  return undefined;
+}
+
+function deliver(state: SimState, v: SimVerification): void {
+  const channel = v.channels[v.step] ?? 'sms';
+  state.sent.push({ requestId: v.id, to: v.to, code: v.code, channel, api: v.api, at: state.settings.now() });
+  try {
+    state.settings.onCode?.({ to: v.to, code: v.code, channel, api: v.api });
+  } catch {
+    // a failing demo printer must not break the simulated service
+  }
+}
+
+export function createVerification(
+  state: SimState,
+  init: { id: string; api: SimApi; to: string; channels: string[]; codeLength: number },
+): SimVerification {
+  const now = state.settings.now();
+  const code = String(randomInt(0, 10 ** init.codeLength)).padStart(init.codeLength, '0');
+  const v: SimVerification = {
+    ...init,
+    code,
+    step: 0,
+    createdAt: now,
+    expiresAt: now + state.settings.expirySeconds * 1000,
+    wrongCodes: 0,
+    state: 'active',
+    checks: [],
+  };
+  state.verifications.set(v.id, v);
+  deliver(state, v);
+  return v;
+}
+
+/** Moves to the next channel and re-sends the same code; false when none is left. */
+export function advance(state: SimState, v: SimVerification): boolean {
+  if (v.step + 1 >= v.channels.length) return false;
+  v.step += 1;
+  deliver(state, v);
+  return true;
+}
+
+export type CheckOutcome = 'ok' | 'wrong' | 'too-many';
+
+/** Applies one code check to a live request: the Nth wrong code (N = maxWrongCodes) kills it. */
+export function applyCheck(state: SimState, v: SimVerification, code: string): CheckOutcome {
+  const valid = code === v.code;
+  v.checks.push({ at: state.settings.now(), code, valid });
+  if (valid) {
+    v.state = 'completed';
+    return 'ok';
+  }
+  v.wrongCodes += 1;
+  if (v.wrongCodes >= state.settings.maxWrongCodes) {
+    v.state = 'failed';
+    return 'too-many';
+  }
+  return 'wrong';
+}
+
+export function lastCodeFor(state: SimState, phone: string): string | undefined {
+  const digits = phone.replace(/\D/g, '');
+  for (let i = state.sent.length - 1; i >= 0; i--) {
+    if (state.sent[i].to === digits) return state.sent[i].code;
+  }
+  return undefined;
+}
+
+export function header(req: SimRequest, name: string): string {
+  const h = req.headers[name];
+  return Array.isArray(h) ? (h[0] ?? '') : (h ?? '');
+}
+
+/** `Basic base64(user:pass)` → [user, pass]; anything else → undefined. */
+export function basicCredentials(req: SimRequest): [string, string] | undefined {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header(req, 'authorization'));
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  return i < 0 ? undefined : [decoded.slice(0, i), decoded.slice(i + 1)];
+}

@@ -1,0 +1,152 @@
+// The code step's unhappy paths, for both Verify APIs: wrong, too many wrong, expired, resend, cancel.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ALICE, startTestApp } from '../helpers/test-app.ts';
+import type { Api, TestApp, TestClient } from '../helpers/test-app.ts';
+
+const wrongCodeFor = (code: string) => (code.startsWith('0') ? '1' : '0') + code.slice(1);
+
+describe.each<Api>(['v2', 'legacy'])('code step over the %s Verify API', (api) => {
+  let t: TestApp;
+  let c: TestClient;
+  let clock: number;
+  beforeEach(async () => {
+    clock = Date.now();
+    t = await startTestApp({ api, simulator: { now: () => clock } });
+    c = t.client();
+    const login = await c.post('/login', { email: ALICE.email, password: ALICE.password });
+    expect(login.statusCode).toBe(303);
+    await c.get('/login/code');
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    await t.close();
+  });
+  const code = () => t.sim.lastCode(ALICE.phone) as string;
+
+  it('a wrong code answers 401 with the form and a clear message, then the right code works', async () => {
+    const wrong = await c.post('/login/code', { code: wrongCodeFor(code()) });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toContain('That code isn&#39;t right');
+    expect(wrong.body).toContain('name="code"');
+    const right = await c.post('/login/code', { code: code() });
+    expect(right.statusCode).toBe(303);
+    expect(right.headers.location).toBe('/');
+  });
+
+  it('three wrong codes end the sign-in: 303 /login with a message, and the code no longer works', async () => {
+    const sid = c.sessionId();
+    expect((await c.post('/login/code', { code: wrongCodeFor(code()) })).statusCode).toBe(401);
+    expect((await c.post('/login/code', { code: wrongCodeFor(code()) })).statusCode).toBe(401);
+    const third = await c.post('/login/code', { code: wrongCodeFor(code()) });
+    expect(third.statusCode).toBe(303);
+    expect(third.headers.location).toBe('/login');
+    const page = await c.get('/login');
+    expect(page.body).toContain('Too many wrong codes');
+    // the pending session is gone: even the right code cannot finish it
+    const late = await t.app.inject({ method: 'GET', url: '/login/code', cookies: { sid: sid as string } });
+    expect(late.headers.location).toBe('/login');
+  });
+
+  it('an expired request sends the user back to /login saying so', async () => {
+    clock += 301_000; // past the Verify request's five minutes
+    const res = await c.post('/login/code', { code: code() });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/login');
+    expect((await c.get('/login')).body).toContain('Your code expired');
+    expect((await c.get('/')).headers.location).toBe('/login');
+  });
+
+  it('a pending sign-in left for ten minutes is dropped', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 11 * 60_000 });
+    const res = await c.get('/login/code');
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/login');
+    expect((await c.get('/login')).body).toContain('timed out');
+  });
+
+  it('malformed codes answer 400 without spending an attempt', async () => {
+    for (const bad of ['abc', '12', '1'.repeat(11)]) {
+      const res = await c.post('/login/code', { code: bad });
+      expect(res.statusCode).toBe(400);
+      expect(res.body).toContain('digits only');
+    }
+    expect(t.sim.requests.filter((r) => r.method === 'POST' && /check|\/v2\/verify\/\w+$/.test(r.path))).toHaveLength(0);
+    const spaced = code().replace(/^(\d{2})/, '$1 ');
+    expect((await c.post('/login/code', { code: spaced })).statusCode).toBe(303);
+  });
+
+  it('resend waits for the cooldown, then delivers again and the code still signs in', async () => {
+    const early = await c.post('/login/code/resend');
+    expect(early.statusCode).toBe(303);
+    expect(early.headers.location).toBe('/login/code');
+    expect((await c.get('/login/code')).body).toContain('wait a little');
+    expect(t.sim.sent).toHaveLength(1);
+
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
+    clock += 31_000;
+    const resent = await c.post('/login/code/resend');
+    expect(resent.statusCode).toBe(303);
+    expect(resent.headers.location).toBe('/login/code');
+    expect(t.sim.sent).toHaveLength(2);
+    expect((await c.get('/login/code')).body).toContain('A new code is on its way');
+    const done = await c.post('/login/code', { code: code() });
+    expect(done.headers.location).toBe('/');
+  });
+
+  it('when every delivery is used up, resend starts a fresh request where Vonage allows it', async () => {
+    let now = Date.now();
+    const firstRequest = t.sim.sent[0].requestId;
+    const resendLater = async () => {
+      now += 31_000;
+      clock += 31_000;
+      vi.useFakeTimers({ toFake: ['Date'], now });
+      return c.post('/login/code/resend');
+    };
+    // v2: SMS then a voice call; legacy workflow 1: SMS, then two calls
+    for (let i = 0; i < (api === 'v2' ? 1 : 2); i++) expect((await resendLater()).headers.location).toBe('/login/code');
+    const exhausted = await resendLater();
+    if (api === 'v2') {
+      // v2 cancels the used-up request and starts a new one by SMS
+      expect(exhausted.headers.location).toBe('/login/code');
+      const last = t.sim.sent.at(-1)!;
+      expect(last.requestId).not.toBe(firstRequest);
+      expect(last.channel).toBe('sms');
+    } else {
+      // legacy refuses to cancel after the re-deliveries, so no new request can start yet: say so
+      expect(exhausted.statusCode).toBe(409);
+      expect(exhausted.body).toContain('already sent');
+      expect(exhausted.body).toContain('name="code"');
+    }
+    const done = await c.post('/login/code', { code: t.sim.sent.at(-1)!.code });
+    expect(done.headers.location).toBe('/');
+  });
+
+  it('cancel ends the pending sign-in, attempts a Verify cancel, and lands on /login', async () => {
+    clock += 31_000; // legacy refuses a cancel within 30 s
+    const res = await c.post('/login/code/cancel');
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/login');
+    const cancelCall = t.sim.requests.find(
+      (r) => (r.method === 'DELETE' && r.path.startsWith('/v2/verify/')) || (r.path === '/verify/control/json' && (r.body as { cmd?: string })?.cmd === 'cancel'),
+    );
+    expect(cancelCall).toBeDefined();
+    expect((await c.get('/login/code')).headers.location).toBe('/login');
+    expect((await c.get('/login')).body).toContain('Sign-in cancelled');
+  });
+
+  it('cancel still ends the sign-in when Vonage refuses the cancel', async () => {
+    const res = await c.post('/login/code/cancel'); // within 30 s: legacy answers status 19
+    expect(res.headers.location).toBe('/login');
+    expect((await c.get('/')).headers.location).toBe('/login');
+  });
+
+  it('a second password step while a code is pending carries on with the running request', async () => {
+    const other = t.client();
+    const again = await other.post('/login', { email: ALICE.email, password: ALICE.password });
+    expect(again.statusCode).toBe(303);
+    expect(again.headers.location).toBe('/login/code');
+    expect(t.sim.sent).toHaveLength(1); // Vonage refused a concurrent request; no error for the user
+    const done = await other.post('/login/code', { code: code() });
+    expect(done.headers.location).toBe('/');
+  });
+});

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createVerifyClient } from '../../src/verify/create-verify-client.ts';
+import { API_KEY, API_SECRET, APP_ID, KEYS, PHONE, startHarness, type Harness } from './helpers.ts';
+
+describe('createVerifyClient', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('builds the v2 adapter, which talks JWT to /v2/verify', async () => {
+    const client = createVerifyClient({ api: 'v2', apiHost: `${h.sim.url}/`, brand: 'Acme', timeoutMs: 2000, applicationId: APP_ID, privateKey: KEYS.privateKey });
+    expect(client.api).toBe('v2');
+    const r = await client.start(PHONE);
+    expect(r.ok).toBe(true);
+    expect(h.sim.requests.at(-1)).toMatchObject({ path: '/v2/verify', auth: 'bearer' });
+  });
+
+  it('builds the legacy adapter, which talks Basic auth to /verify/json', async () => {
+    const client = createVerifyClient({ api: 'legacy', apiHost: h.sim.url, brand: 'Acme', timeoutMs: 2000, apiKey: API_KEY, apiSecret: API_SECRET });
+    expect(client.api).toBe('legacy');
+    const r = await client.start(PHONE);
+    expect(r.ok).toBe(true);
+    expect(h.sim.requests.at(-1)).toMatchObject({ path: '/verify/json', auth: 'basic' });
+  });
+
+  it('does not throw without credentials: every call is rejected', async () => {
+    for (const api of ['v2', 'legacy'] as const) {
+      const client = createVerifyClient({ api, apiHost: h.sim.url, brand: 'Acme', timeoutMs: 2000 });
+      expect(await client.start(PHONE)).toMatchObject({ ok: false, failure: 'rejected' });
+      expect(await client.check('a'.repeat(32), '123456')).toMatchObject({ ok: false, failure: 'rejected' });
+    }
+  });
+
+  it('accepts a PEM whose newlines arrived escaped as \\n', async () => {
+    const escaped = KEYS.privateKey.replace(/\n/g, '\\n');
+    const client = createVerifyClient({ api: 'v2', apiHost: h.sim.url, brand: 'Acme', timeoutMs: 2000, applicationId: APP_ID, privateKey: escaped });
+    h.clock.advance(3600);
+    expect((await client.start(PHONE)).ok).toBe(true);
+  });
+});
