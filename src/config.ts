@@ -47,6 +47,10 @@ export function loadConfig(env: Env = process.env): Config {
   };
   const nodeEnv = get('NODE_ENV') ?? 'development';
   const production = nodeEnv === 'production';
+  // The Vonage SDK's `debug` output prints request headers, credentials included.
+  if (production && /vonage|\*/.test(get('DEBUG') ?? '')) {
+    throw new ConfigError('DEBUG enables the Vonage SDK debug log, which prints credentials; unset it in production');
+  }
 
   const databaseUrl = get('DATABASE_URL') ?? 'sqlite:data/app.db';
   let databasePath: string;

@@ -60,8 +60,9 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
       }
       if (password.length === 0) return showForm(reply, 400, { email, error: 'Enter your password.' });
 
+      // A peek: `remaining` is 0 once the account has used up its failures in this window.
       const throttle = await accountFailures(request, { increment: false });
-      if (!throttle.isAllowed && throttle.isExceeded) {
+      if (!throttle.isAllowed && throttle.remaining === 0) {
         audit.record('password-throttled', { ip: request.ip });
         const minutes = Math.max(1, Math.ceil(throttle.ttl / 60000));
         return showForm(reply, 429, { email, error: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` });

@@ -82,6 +82,7 @@ describe('config', () => {
     [{ PORT: 'eighty' }, /^PORT must be a number/],
     [{ PORT: '70000' }, /^PORT must be a number/],
     [{ VERIFY_TIMEOUT_MS: '10' }, /^VERIFY_TIMEOUT_MS must be/],
+    [{ NODE_ENV: 'production', SESSION_SECRET: SECRET, DEBUG: 'vonage:*' }, /^DEBUG enables the Vonage SDK debug log/],
   ])('refuses %o with one line naming the variable', (env, message) => {
     const text = errorOf({ DATABASE_URL: db(), ...env });
     expect(text).toMatch(message);

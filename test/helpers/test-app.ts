@@ -100,7 +100,7 @@ export interface TestClient {
   jar: CookieJar;
   get(url: string): Promise<LightMyRequestResponse>;
   /** Posts a form with the CSRF token of the last page seen (fetching /login first if none). */
-  post(url: string, fields?: Record<string, string>): Promise<LightMyRequestResponse>;
+  post(url: string, fields?: Record<string, string>, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   /** Password step then code step; returns the response to the code POST. */
   signIn(sim: VerifySimulator, email?: string, password?: string): Promise<LightMyRequestResponse>;
   sessionId(): string | undefined;
@@ -121,7 +121,7 @@ export function createTestClient(app: FastifyInstance): TestClient {
     async get(url) {
       return remember(await app.inject({ method: 'GET', url, cookies: { ...jar.cookies } }));
     },
-    async post(url, fields = {}) {
+    async post(url, fields = {}, headers = {}) {
       if (csrf === undefined) await client.get('/login');
       const payload = new URLSearchParams({ _csrf: csrf as string, ...fields }).toString();
       return remember(
@@ -129,7 +129,7 @@ export function createTestClient(app: FastifyInstance): TestClient {
           method: 'POST',
           url,
           cookies: { ...jar.cookies },
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
           payload,
         }),
       );
