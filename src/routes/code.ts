@@ -18,7 +18,7 @@ const csrfOnlySchema = { type: 'object', properties: { _csrf: { type: 'string', 
 
 const CODE_SHAPE = /^\d{4,10}$/;
 const CODE_NOTICES = {
-  resent: 'A new code is on its way.',
+  resent: 'Your code is on its way again; it may come as a phone call this time.',
   'resend-wait': 'A code was sent moments ago. Please wait a little before asking for another.',
 } as const;
 

@@ -4,21 +4,10 @@
 import { createLegacyVerifyClient } from './legacy-adapter.ts';
 import { createV2VerifyClient } from './v2-adapter.ts';
 import type { VerifyClient } from './verify-client.ts';
+import type { VerifyConfig } from '../config.ts';
 
-export interface CreateVerifyClientOptions {
-  api: 'v2' | 'legacy';
-  apiHost: string;
-  brand: string;
-  timeoutMs: number;
-  /** legacy only */
-  apiKey?: string;
-  /** legacy only */
-  apiSecret?: string;
-  /** v2 only */
-  applicationId?: string;
-  /** v2 only: PEM text of the application's private key */
-  privateKey?: string;
-}
+/** The deployment's Verify settings (see config.ts), once demo mode is ruled out. */
+export type CreateVerifyClientOptions = Omit<VerifyConfig, 'api'> & { api: 'v2' | 'legacy' };
 
 export function createVerifyClient(opts: CreateVerifyClientOptions): VerifyClient {
   if (opts.api === 'legacy') {

@@ -88,7 +88,7 @@ describe.each<Api>(['v2', 'legacy'])('code step over the %s Verify API', (api) =
     expect(resent.statusCode).toBe(303);
     expect(resent.headers.location).toBe('/login/code');
     expect(t.sim.sent).toHaveLength(2);
-    expect((await c.get('/login/code')).body).toContain('A new code is on its way');
+    expect((await c.get('/login/code')).body).toContain('Your code is on its way again');
     const done = await c.post('/login/code', { code: code() });
     expect(done.headers.location).toBe('/');
   });
