@@ -1,9 +1,10 @@
 // The app as production builds it (buildApp + loadConfig), on a fresh SQLite file, with the real
 // Vonage SDK talking to the Verify simulator on 127.0.0.1.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -14,6 +15,7 @@ import { createCookieJar, csrfFrom } from './cookie-jar.ts';
 import type { CookieJar } from './cookie-jar.ts';
 
 export const ALICE = { email: 'alice@example.com', password: 'correct horse battery staple', phone: '+15555550100' };
+const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
 export const SESSION_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 const API_KEY = 'abcd1234';
 const API_SECRET = 'test-api-secret';
@@ -74,7 +76,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const sim = options.sim ?? (await startVerifySimulator(simulatorOptions(options.simulator)));
   const env = {
     DATABASE_URL: `sqlite:${join(dir, 'app.db')}`,
-    MIGRATIONS_DIR: `migrations:${join(dir, 'seeds')}`,
+    MIGRATIONS_DIR: `${MIGRATIONS}:${join(dir, 'seeds')}`,
     SESSION_SECRET,
     LOG_LEVEL: 'debug',
     ...verifyEnv(options.api, sim.url),
@@ -92,6 +94,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     async close() {
       await app.close();
       if (!options.sim) await sim.close();
+      // a folder made here is removed here; one passed in belongs to the caller (e.g. a restart test)
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -20,7 +20,8 @@ describe('restart', () => {
   it('a signed-in session, and a pending one, survive a restart of the server', async () => {
     const sim = await startVerifySimulator(simulatorOptions());
     try {
-      const first = await startTestApp({ api: 'legacy', sim });
+      const dir = await seededDir();
+      const first = await startTestApp({ api: 'legacy', sim, dir });
       const signedIn = first.client();
       await signedIn.signIn(sim);
       const pending = first.client();
@@ -28,7 +29,7 @@ describe('restart', () => {
       const code = sim.lastCode(ALICE.phone) as string;
       await first.close();
 
-      const second = await startTestApp({ api: 'legacy', sim, dir: first.dir });
+      const second = await startTestApp({ api: 'legacy', sim, dir });
       open.push(second);
       const home = await second.app.inject({ method: 'GET', url: '/', cookies: signedIn.jar.cookies });
       expect(home.statusCode).toBe(200);

@@ -1,0 +1,119 @@
+// Shared by the browser tests: Debian's Chromium through playwright-core, the app served on a random
+// loopback port, a page that records console errors and CSP violations, and the sign-in form steps.
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { startTestApp } from '../helpers/test-app.ts';
+import type { Api, TestApp } from '../helpers/test-app.ts';
+
+export { ALICE } from '../helpers/test-app.ts';
+
+export const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', 'test-results', 'e2e');
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    // Root needs --no-sandbox; the rest keeps Chromium from calling home on this closed network.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface ServedApp {
+  t: TestApp;
+  /** e.g. http://127.0.0.1:40123 */
+  base: string;
+  close(): Promise<void>;
+}
+
+/** The app as the server builds it (Alice seeded, Verify simulator behind it), listening on 127.0.0.1. */
+export async function serveTestApp(api: Api): Promise<ServedApp> {
+  const t = await startTestApp({ api });
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = t.app.server.address() as AddressInfo;
+  return { t, base: `http://127.0.0.1:${port}`, close: () => t.close() };
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface WatchedPage {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors (CSP violations among them), page errors, failed or 4xx/5xx subresources. */
+  problems: string[];
+}
+
+/** A fresh context and page that write down everything a user would see in the console. */
+export async function openPage(browser: Browser, options: BrowserContextOptions = {}): Promise<WatchedPage> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  // Pages answer 4xx on purpose (a wrong code is a 401 page) and Chromium logs each such document as
+  // "Failed to load resource": the tests check those statuses themselves. Subresources never should.
+  const documentsWithErrorStatus = new Set<string>();
+  page.on('response', (res) => {
+    if (res.status() < 400) return;
+    if (res.request().resourceType() === 'document') documentsWithErrorStatus.add(res.url());
+    else problems.push(`${res.status()} for ${res.url()}`);
+  });
+  page.on('console', (msg) => {
+    const where = msg.location().url;
+    if (/^Failed to load resource/.test(msg.text()) && documentsWithErrorStatus.has(where)) return;
+    if (msg.type() !== 'error' && !/Content Security Policy/i.test(msg.text())) return;
+    // Chromium asks for /favicon.ico once per browser, so it would land on whichever test ran first:
+    // signin.test.ts checks the favicon in a test of its own.
+    if (where.endsWith('/favicon.ico')) return;
+    problems.push(`console ${msg.type()}: ${msg.text()} (${where})`);
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText ?? ''}`));
+  return { context, page, problems };
+}
+
+/** The visible text of the page's card. */
+export function mainText(page: Page): Promise<string> {
+  return page.locator('main').innerText();
+}
+
+/** The text of the first element matching a selector, once it is there. */
+export async function textOf(page: Page, selector: string): Promise<string> {
+  const element = page.locator(selector).first();
+  await element.waitFor();
+  return (await element.innerText()).trim();
+}
+
+export async function submitPassword(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL('**/login/code');
+}
+
+/** Types the code key by key, as a user (or the phone's one-time-code autofill) would, and submits. */
+export async function submitCode(page: Page, code: string): Promise<void> {
+  const input = page.getByLabel('Code');
+  await input.fill('');
+  await input.pressSequentially(code);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.waitForLoadState('load');
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** A code of the same length that is not the right one. */
+export function wrongCodeFor(code: string): string {
+  return [...code].map((digit) => String((Number(digit) + 1) % 10)).join('');
+}

@@ -1,0 +1,150 @@
+// The sign-in in Chromium, through the real forms and buttons, against the app over Verify v2.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { ALICE, launchBrowser, mainText, openPage, screenshot, serveTestApp, submitCode, submitPassword, textOf, wrongCodeFor } from './helpers.ts';
+import type { ServedApp, WatchedPage } from './helpers.ts';
+
+describe('signing in with a browser', () => {
+  let browser: Browser;
+  let served: ServedApp;
+  let watched: WatchedPage;
+  let page: Page;
+  const url = (path: string) => served.base + path;
+  const codeForAlice = () => served.t.sim.lastCode(ALICE.phone) as string;
+
+  beforeAll(async () => {
+    [browser, served] = await Promise.all([launchBrowser(), serveTestApp('v2')]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await served?.close();
+  });
+  beforeEach(async () => {
+    watched = await openPage(browser);
+    page = watched.page;
+  });
+  afterEach(async () => {
+    await watched.context.close();
+    // Every page a test visited: no console error, no CSP violation, no broken stylesheet.
+    expect(watched.problems).toEqual([]);
+  });
+
+  async function signInToCodePage(start = '/login'): Promise<void> {
+    await page.goto(url(start));
+    await page.waitForURL('**/login');
+    await submitPassword(page, ALICE.email, ALICE.password);
+  }
+
+  it('types email and password, then the code from the phone, and lands on the home page', async () => {
+    await page.goto(url('/login'));
+    expect(await page.title()).toContain('Sign in');
+    await screenshot(page, 'login');
+    await submitPassword(page, ALICE.email, ALICE.password);
+
+    expect(await mainText(page)).toContain('+1 ••• ••• 0100');
+    const codeInput = page.getByLabel('Code');
+    expect(await codeInput.getAttribute('autocomplete')).toBe('one-time-code');
+    expect(await codeInput.getAttribute('inputmode')).toBe('numeric');
+    await screenshot(page, 'code');
+    const pendingSid = (await watched.context.cookies()).find((c) => c.name === 'sid')?.value;
+    expect(pendingSid).toBeTruthy();
+
+    await submitCode(page, codeForAlice());
+    expect(page.url()).toBe(url('/'));
+    expect(await textOf(page, 'h1')).toBe('You are signed in');
+    expect(await mainText(page)).toContain(ALICE.email);
+    await screenshot(page, 'home');
+
+    const sid = (await watched.context.cookies()).find((c) => c.name === 'sid');
+    expect(sid?.value).toBeTruthy();
+    expect(sid?.value).not.toBe(pendingSid); // a new session ID after the code step
+    expect(sid).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/', secure: false });
+  });
+
+  it('names a favicon that loads, so browsers log no 404 for /favicon.ico', async () => {
+    await page.goto(url('/login'));
+    const icon = page.locator('link[rel~="icon"]');
+    const href = (await icon.count()) > 0 ? await icon.first().getAttribute('href') : null;
+    if (href?.startsWith('data:')) return;
+    const res = await page.request.get(new URL(href ?? '/favicon.ico', page.url()).href);
+    expect(res.status(), `GET ${href ?? '/favicon.ico'}`).toBe(200);
+  });
+
+  it('never shows the Verify request ID to the browser', async () => {
+    await signInToCodePage();
+    const requestId = served.t.sim.sent.at(-1)?.requestId as string;
+    expect(requestId).toBeTruthy();
+    expect(await page.content()).not.toContain(requestId);
+    const cookies = await watched.context.cookies();
+    expect(cookies.length).toBeGreaterThan(0);
+    for (const cookie of cookies) expect(decodeURIComponent(cookie.value)).not.toContain(requestId);
+  });
+
+  it('says a wrong code is wrong, shows the form again, then takes the right one', async () => {
+    await signInToCodePage();
+    const code = codeForAlice();
+    await submitCode(page, wrongCodeFor(code));
+
+    expect(page.url()).toBe(url('/login/code'));
+    expect(await textOf(page, '[role=alert]')).toBe("That code isn't right. Check the message and try again.");
+    expect(await page.getByLabel('Code').isVisible()).toBe(true);
+    await screenshot(page, 'code-wrong');
+
+    await submitCode(page, code);
+    expect(page.url()).toBe(url('/'));
+    expect(await mainText(page)).toContain(ALICE.email);
+  });
+
+  it('brings a deep link back after the sign-in', async () => {
+    await page.goto(url('/?x=1'));
+    expect(page.url()).toBe(url('/login'));
+    await submitPassword(page, ALICE.email, ALICE.password);
+    await submitCode(page, codeForAlice());
+
+    expect(page.url()).toBe(url('/?x=1'));
+    expect(await mainText(page)).toContain(ALICE.email);
+  });
+
+  it('signs out with the button, says so once, and locks the home page again', async () => {
+    await signInToCodePage();
+    await submitCode(page, codeForAlice());
+    expect(page.url()).toBe(url('/'));
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/login');
+    expect(await textOf(page, '[role=status]')).toBe('You have been signed out.');
+    expect((await watched.context.cookies()).find((c) => c.name === 'sid')).toBeUndefined();
+
+    await page.goto(url('/'));
+    expect(page.url()).toBe(url('/login'));
+    expect(await mainText(page)).not.toContain(ALICE.email);
+    expect(await page.locator('[role=status]').count()).toBe(0); // the notice was shown once
+  });
+
+  it('cancels a pending sign-in with the button', async () => {
+    await signInToCodePage();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForURL('**/login');
+    expect(await textOf(page, '[role=status]')).toBe('Sign-in cancelled.');
+
+    await page.goto(url('/login/code'));
+    expect(page.url()).toBe(url('/login')); // nothing pending any more
+    await page.goto(url('/'));
+    expect(page.url()).toBe(url('/login'));
+  });
+
+  it('asks the user to wait when a new code is requested right away', async () => {
+    await signInToCodePage();
+    const sentBefore = served.t.sim.sent.length;
+    await page.getByRole('button', { name: 'Send a new code' }).click();
+    await page.waitForLoadState('load');
+
+    expect(page.url()).toBe(url('/login/code'));
+    expect(await textOf(page, '[role=status]')).toMatch(/wait/i);
+    expect(served.t.sim.sent.length).toBe(sentBefore);
+    await screenshot(page, 'code-resend-wait');
+
+    await submitCode(page, codeForAlice()); // the first code still works
+    expect(page.url()).toBe(url('/'));
+  });
+});
