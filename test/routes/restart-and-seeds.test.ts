@@ -51,7 +51,8 @@ describe('seeding an account as the README says', () => {
     const dir = mkdtempSync(join(tmpdir(), 'signin-seed-'));
     mkdirSync(join(dir, 'seeds'));
     const password = 'a long and memorable passphrase';
-    const hash = execFileSync(process.execPath, ['src/accounts/hash-password-command.ts'], { input: `${password}\n` })
+    // through npm, as the README tells admins (--silent keeps npm's banner off stdout)
+    const hash = execFileSync('npm', ['run', '--silent', 'hash-password'], { input: `${password}\n` })
       .toString()
       .trim();
     expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
@@ -60,7 +61,7 @@ describe('seeding an account as the README says', () => {
       `INSERT INTO users (email, phone, password_hash) VALUES ('carol@example.com', '+447700900123', '${hash}');\n`,
     );
     const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'app.db')}`, MIGRATIONS_DIR: `migrations:${join(dir, 'seeds')}` };
-    const migrate = spawnSync(process.execPath, ['src/db/migrate-command.ts'], { env });
+    const migrate = spawnSync('npm', ['run', 'migrate'], { env });
     expect(migrate.status).toBe(0);
     expect(migrate.stdout.toString()).toContain('0100_seed_carol.sql');
 
