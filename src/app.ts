@@ -55,6 +55,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // A number is a hop count; Fastify accepts it although its types do not list it.
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: FORM_BODY_LIMIT,
+    disableRequestLogging: true,
   });
 
   const db = openDatabase(config.databasePath);
