@@ -3,16 +3,15 @@
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import helmet from '@fastify/helmet';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
-import view from '@fastify/view';
 import staticFiles from '@fastify/static';
-import { Eta } from 'eta';
 import type { Config } from './config.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { RequestLinesAtDebug } from './http/request-log.ts';
 import { openDatabase } from './db/connection.ts';
 import { applyMigrations } from './db/migrations.ts';
 import { createAccountStore } from './accounts/account-store.ts';
@@ -20,6 +19,7 @@ import { createAuditLog } from './accounts/audit-log.ts';
 import { verifyAgainstDummy } from './accounts/passwords.ts';
 import { createSqliteSessionStore } from './session/sqlite-session-store.ts';
 import signIn from './session/signin.ts';
+import { signOnceSigner } from './session/session-signer.ts';
 import { createVerifyClient } from './verify/create-verify-client.ts';
 import { startDemoVerify } from './verify/demo-verify.ts';
 import type { VerifyClient } from './verify/verify-client.ts';
@@ -52,10 +52,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
-    // A number is a hop count; Fastify accepts it although its types do not list it.
-    trustProxy: config.trustProxy as boolean | string,
+    trustProxy: config.trustProxy,
     bodyLimit: FORM_BODY_LIMIT,
-    disableRequestLogging: true,
+    logController: new RequestLinesAtDebug(),
   });
 
   const db = openDatabase(config.databasePath);
@@ -91,8 +90,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   sessionStore.startPruning(10 * 60 * 1000);
   app.addHook('onClose', async () => sessionStore.close());
 
-  // External plugins: headers, body parsing, cookies, sessions, CSRF, throttling, views.
-  await app.register(helmet, {
+  // External plugins: headers, body parsing, cookies, sessions, CSRF, throttling, static files.
+  const headers = securityHeaders({
     contentSecurityPolicy: {
       directives: {
         'form-action': ["'self'"],
@@ -103,13 +102,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     strictTransportSecurity: config.production,
   });
+  app.addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    done();
+  });
   await app.register(formbody);
   await app.register(cookie, {
     secret: config.sessionSecrets,
     parseOptions: { httpOnly: true, sameSite: 'lax', path: '/', secure: config.production },
   });
   await app.register(session, {
-    secret: config.sessionSecrets,
+    secret: signOnceSigner(config.sessionSecrets),
     cookieName: SESSION_COOKIE,
     store: sessionStore,
     saveUninitialized: false,
@@ -126,14 +129,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error(`Too many attempts. Please try again in ${context.after}.`), { statusCode: 429 }),
   });
-  await app.register(view, { engine: { eta: new Eta() }, root: root('templates'), layout: 'layout.eta', production: true });
   await app.register(staticFiles, { root: root('public'), prefix: '/static/' });
 
   if (config.production) warnOnceAboutPlainHttp(app);
 
   // Our plugins, then routes.
-  await app.register(signIn);
-  await app.register(pages, { brand: config.verify.brand, demoAccount });
+  await app.register(signIn, { sessionCookie: SESSION_COOKIE });
+  await app.register(pages, { brand: config.verify.brand, demoAccount, templatesDir: root('templates') });
   await app.register(errorPages);
   const deps = { accounts, audit, verify, sessionCookie: SESSION_COOKIE };
   await app.register(loginRoutes, deps);
@@ -144,13 +146,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   return app;
 }
 
-// The session cookie is Secure in production: over plain HTTP the browser never gets it back.
+// The session cookie is Secure in production: over plain HTTP the browser never gets it back,
+// so a request that carries one came over HTTPS and needs no (proxy-address parsing) check.
 function warnOnceAboutPlainHttp(app: FastifyInstance): void {
   let warned = false;
-  app.addHook('onRequest', async (request) => {
-    if (warned || request.protocol === 'https') return;
-    warned = true;
-    request.log.warn('production request over plain HTTP: Secure session cookies will not be set; serve over TLS and set TRUST_PROXY behind a proxy');
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!warned && request.cookies[SESSION_COOKIE] === undefined && request.protocol !== 'https') {
+      warned = true;
+      request.log.warn('production request over plain HTTP: Secure session cookies will not be set; serve over TLS and set TRUST_PROXY behind a proxy');
+    }
+    done();
   });
 }
 

@@ -27,7 +27,7 @@ export interface Config {
   migrationsDirs: string[];
   /** The first signs, all verify: rotate by putting the new secret first. */
   sessionSecrets: string[];
-  trustProxy: boolean | string | number;
+  trustProxy: boolean | string;
   verify: VerifyConfig;
 }
 
@@ -80,11 +80,15 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
-function parseTrustProxy(raw: string | undefined): boolean | string | number {
+function parseTrustProxy(raw: string | undefined): boolean | string {
   if (raw === undefined || raw === 'false') return false;
   if (raw === 'true') return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  return raw; // addresses or CIDR ranges, comma-separated, as Fastify takes them
+  // Fastify 5 treats a hop count as "trust nothing" (it cannot tell a proxy from a client that
+  // sends its own X-Forwarded-For): refuse it rather than silently break HTTPS detection.
+  if (/^\d+$/.test(raw)) {
+    throw new ConfigError(`TRUST_PROXY must be true or the proxy's addresses (e.g. 127.0.0.1, loopback, 10.0.0.0/8), not a hop count ("${raw}")`);
+  }
+  return raw; // addresses, CIDR ranges or proxy-addr names (loopback, uniquelocal), comma-separated
 }
 
 function loadSessionSecrets(raw: string | undefined, production: boolean, databasePath: string): string[] {

@@ -72,7 +72,20 @@ export async function endSession(request: FastifyRequest, reply: FastifyReply, c
   reply.clearCookie(cookieName, { path: '/' });
 }
 
-async function signInPlugin(app: FastifyInstance): Promise<void> {
+async function signInPlugin(app: FastifyInstance, { sessionCookie }: { sessionCookie: string }): Promise<void> {
+  // A cookie signed with an older SESSION_SECRET still verifies, but @fastify/session signs the ID
+  // afresh, sees the two differ on an unchanged session, and clears the cookie: the user would be
+  // signed out on their next request. Saving the session re-issues the cookie under the new secret.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const cookie = request.cookies[sessionCookie];
+    const session = request.session;
+    if (cookie && session?.encryptedSessionId && cookie !== session.encryptedSessionId && signInState(request) !== 'anonymous') {
+      session.save(done);
+      return;
+    }
+    done();
+  });
+
   app.decorate('requireSignedIn', async function requireSignedIn(request: FastifyRequest, reply: FastifyReply) {
     const state = signInState(request);
     if (state === 'signed-in') return;

@@ -80,6 +80,7 @@ describe('config', () => {
     [{ VONAGE_API_HOST: 'not a url' }, /^VONAGE_API_HOST must be a URL/],
     [{ VONAGE_API_HOST: 'ftp://example.com' }, /^VONAGE_API_HOST must start with https:\/\/ or http:\/\//],
     [{ PORT: 'eighty' }, /^PORT must be a number/],
+    [{ TRUST_PROXY: '1' }, /^TRUST_PROXY must be true or the proxy's addresses/],
     [{ PORT: '70000' }, /^PORT must be a number/],
     [{ VERIFY_TIMEOUT_MS: '10' }, /^VERIFY_TIMEOUT_MS must be/],
     [{ NODE_ENV: 'production', SESSION_SECRET: SECRET, DEBUG: 'vonage:*' }, /^DEBUG enables the Vonage SDK debug log/],

@@ -1,0 +1,93 @@
+// The table printed at the end of `npm run bench`, and bench/results.json.
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import type { LoadResult } from './load.ts';
+import type { Argon2Cost } from './argon2-cost.ts';
+import type { SessionsAtScale } from './sessions-at-scale.ts';
+
+export interface Row {
+  scenario: string;
+  result?: LoadResult;
+  /** Compared with the bare app's throughput (rows at full speed only). */
+  ratioToBare?: number;
+  note: string;
+}
+
+export interface BenchResults {
+  machine: ReturnType<typeof machineInfo>;
+  settings: { connections: number; durationS: number; warmupS: number; appThreadPoolSize: string };
+  rows: Row[];
+  homeP99DuringPasswordStep?: { ratePerS: number; idleP99Ms: number; underLoadP99Ms: number; factor: number };
+  /** The app server's resident memory (after a full GC) at points of the run. */
+  rssMiB: Record<string, number>;
+  sessions?: SessionsAtScale;
+  argon2?: Argon2Cost;
+  /** Cookies each page sets, checked once before its load: the signed-in page should set none. */
+  setCookies: Record<string, string[]>;
+}
+
+export function machineInfo() {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+  };
+}
+
+const fixed = (n: number | undefined, digits: number) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits));
+
+export function markdownTable(results: BenchResults): string {
+  const lines = [
+    '| scenario | req/s | p50 ms | p99 ms | × bare | server CPU µs/req | notes |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const row of results.rows) {
+    const r = row.result;
+    lines.push(
+      `| ${row.scenario} | ${r ? Math.round(r.requestsPerSecond) : '–'} | ${fixed(r?.p50Ms, 2)} | ${fixed(r?.p99Ms, 2)} | ${fixed(row.ratioToBare, 2)} | ${fixed(r?.cpuUsPerRequest, 0)} | ${row.note} |`,
+    );
+  }
+  const { machine, settings } = results;
+  lines.push(
+    '',
+    `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; ` +
+      `${settings.connections} connections, ${settings.durationS} s per row after ${settings.warmupS} s warm-up; ` +
+      `app UV_THREADPOOL_SIZE ${settings.appThreadPoolSize}; ${machine.date}`,
+    '',
+    `App RSS (MiB, after a full GC): ${Object.entries(results.rssMiB).map(([when, mib]) => `${when} ${mib}`).join(', ')}. ` +
+      `Set-Cookie names on GET /: ${Object.entries(results.setCookies).map(([k, v]) => `${k}: ${v.join(', ') || 'none'}`).join('; ')}.`,
+  );
+  const s = results.sessions;
+  if (s) {
+    lines.push(
+      '',
+      `Sessions: ${s.sessions.toLocaleString('en')} rows; a signed-in session stores ${s.dataBytesPerSession} bytes of JSON ` +
+        `(${s.rowBytesPerSession} bytes with its ID and expiry); table ${fixed(s.tableMiB, 1)} MiB + expiry index ` +
+        `${fixed(s.indexMiB, 1)} MiB = ${Math.round(s.tableBytesPerSession)} bytes per row on disk. ` +
+        `Server RSS ${fixed(s.rssBeforeMiB, 0)} MiB before, ${fixed(s.rssAfterMiB, 0)} MiB after serving them.`,
+    );
+  }
+  const a = results.argon2;
+  if (a) {
+    lines.push(
+      '',
+      '| argon2id, one verification at a time | m KiB | t | p | ms |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      ...a.alone.map((x) => `| ${x.label} | ${x.params.memoryCost} | ${x.params.timeCost} | ${x.params.parallelism} | ${fixed(x.msPerHash, 1)} |`),
+      '',
+      '| UV_THREADPOOL_SIZE (shipped params) | in flight | verifications/s | ms each | event-loop delay p99 ms |',
+      '| ---: | ---: | ---: | ---: | ---: |',
+      ...a.pools.map(
+        (p) => `| ${p.threadPoolSize} | ${p.inFlight} | ${fixed(p.perSecond, 1)} | ${fixed(p.msPerHash, 1)} | ${fixed(p.loopDelayP99Ms, 2)} |`,
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+export function writeResults(path: string | URL, results: BenchResults): void {
+  writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
+}

@@ -1,0 +1,176 @@
+// `npm run bench`: the bare Fastify ceiling and our app, each in its own process, driven over
+// loopback by autocannon with the same duration and connections; prints a table and writes
+// bench/results.json. Not a test: it asserts nothing.
+//
+// Knobs (bench only): BENCH_CONNECTIONS (10), BENCH_DURATION s (10), BENCH_WARMUP s (2),
+// BENCH_ONLY=signed-in,anonymous,password,sessions,argon2 (the bare row always runs),
+// BENCH_PROFILE=DIR writes a V8 CPU profile of the app server per row there (read them with
+// `node bench/profile-summary.ts DIR/signed-in.cpuprofile`). The app server gets this
+// process's environment, so `UV_THREADPOOL_SIZE=1 npm run bench` measures that pool size.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFixture } from './fixture.ts';
+import { startServer } from './servers.ts';
+import type { BenchServer } from './servers.ts';
+import { fetchCsrfPair, probe, signInOnce } from './signin-flow.ts';
+import { anonymousHome, bareRoot, homeWhilePasswordStep, measure, passwordStep, signedInHome } from './scenarios.ts';
+import type { LoadSettings } from './scenarios.ts';
+import type { LoadResult } from './load.ts';
+import { measureSessionsAtScale } from './sessions-at-scale.ts';
+import { measureArgon2 } from './argon2-cost.ts';
+import { machineInfo, markdownTable, writeResults } from './report.ts';
+import type { BenchResults, Row } from './report.ts';
+
+const settings: LoadSettings = {
+  connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
+  durationS: Number(process.env.BENCH_DURATION ?? 10),
+  warmupS: Number(process.env.BENCH_WARMUP ?? 2),
+};
+const only = process.env.BENCH_ONLY?.split(',');
+const runs = (part: string) => !only || only.includes(part);
+const profileDir = process.env.BENCH_PROFILE;
+const SESSIONS_AT_SCALE = 100_000;
+const ACCOUNTS = 5000;
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+// Each sign-in takes a fresh account: Verify refuses a second running verification to one number.
+let accountsTaken = 0;
+const takeAccount = () => {
+  if (accountsTaken === ACCOUNTS) throw new Error('out of bench accounts: raise ACCOUNTS');
+  return ++accountsTaken;
+};
+
+const fixture = await createFixture(ACCOUNTS);
+const logFile = join(fixture.dir, 'servers.log');
+let bare: BenchServer | undefined;
+let app: BenchServer | undefined;
+try {
+  log(`starting servers (temp folder ${fixture.dir})`);
+  bare = await startServer('./bare-server.ts', { logFile });
+  // No REDIS_URL for this server: its rows are the SQLite store's, whatever the app later supports.
+  app = await startServer('./app-server.ts', { env: { ...fixture.appEnv, REDIS_URL: '' }, logFile });
+  const appServer = app;
+  const signedInCookie = await signInOnce(app.url, fixture.sim, takeAccount());
+  const setCookies = {
+    'GET / signed in': (await probe(`${app.url}/`, signedInCookie)).setCookies,
+    'GET / anonymous': (await probe(`${app.url}/`)).setCookies,
+  };
+  const rssMiB: Record<string, number> = { started: await rss(app) };
+
+  log('bare Fastify');
+  const bareResult = await measure(settings, bare, bareRoot(bare.url));
+  const rows: Row[] = [row('bare Fastify, one short route (ceiling)', bareResult, bareResult)];
+  const home = signedInHome(app.url, signedInCookie);
+
+  let homeRps = 0;
+  if (runs('signed-in')) {
+    log('(1) protected page, signed in');
+    const result = await profiled('signed-in', () => measure(settings, appServer, home));
+    homeRps = result.requestsPerSecond;
+    rows.push(row('(1) protected page, signed in, SQLite store', result, bareResult));
+    rows.push(await redisRow(bareResult));
+  }
+  if (runs('anonymous')) {
+    log('(2) protected page, no session');
+    const result = await profiled('anonymous', () => measure(settings, appServer, anonymousHome(appServer.url)));
+    rows.push(row('(2) protected page, no session (303)', result, bareResult));
+  }
+  rssMiB.afterPageRows = await rss(app);
+
+  let homeP99DuringPasswordStep;
+  if (runs('password')) {
+    const password = passwordStep(app.url, await fetchCsrfPair(app.url), takeAccount);
+    log('(3) password step');
+    const alone = await profiled('password', () => measure(settings, appServer, password));
+    rows.push(row('(3) password step (argon2id + Verify start)', alone));
+    // A quarter of the page's measured capacity: the server has time to spare, so the p99 shows
+    // waiting for the event loop (or a core), not a queue of our own making.
+    const ratePerS = homeRps ? Math.max(100, Math.round(homeRps / 4 / 100) * 100) : 1000;
+    log(`(3) protected page at ${ratePerS} req/s, alone then during the password step`);
+    const { idle, underLoad, passwordUnderLoad } = await homeWhilePasswordStep(settings, app, home, ratePerS, password);
+    const factor = underLoad.p99Ms / idle.p99Ms;
+    homeP99DuringPasswordStep = { ratePerS, idleP99Ms: idle.p99Ms, underLoadP99Ms: underLoad.p99Ms, factor };
+    rows.push(row(`(3) protected page at ${ratePerS} req/s, idle`, idle), {
+      ...row(`(3) protected page at ${ratePerS} req/s, during password step`, underLoad),
+      note:
+        `p99 ${factor.toFixed(2)}× idle; password step meanwhile ${passwordUnderLoad.requestsPerSecond.toFixed(1)} req/s, ` +
+        `p99 ${passwordUnderLoad.p99Ms.toFixed(0)} ms; ${statusNote(underLoad.statuses)}`,
+    });
+    rssMiB.afterPasswordStep = await rss(app);
+  }
+  await bare.stop();
+
+  let sessions;
+  if (runs('sessions')) {
+    log(`(4) ${SESSIONS_AT_SCALE.toLocaleString('en')} sessions`);
+    sessions = await measureSessionsAtScale(app, fixture.databasePath, signedInCookie, SESSIONS_AT_SCALE, settings);
+    rows.push(row('(4) protected page, 100k sessions, random one per request', sessions.randomSessionHome, bareResult));
+  }
+  const appThreadPoolSize = app.threadPoolSize;
+  await app.stop();
+
+  let argon2;
+  if (runs('argon2')) {
+    log('argon2id cost per parameter set and libuv pool size');
+    argon2 = await measureArgon2(3000);
+  }
+
+  const results: BenchResults = {
+    machine: machineInfo(),
+    settings: { ...settings, appThreadPoolSize },
+    rows,
+    homeP99DuringPasswordStep,
+    rssMiB,
+    sessions,
+    argon2,
+    setCookies,
+  };
+  console.log('\n' + markdownTable(results) + '\n');
+  writeResults(new URL('./results.json', import.meta.url), results);
+  log('wrote bench/results.json');
+  if (profileDir) log(`CPU profiles in ${profileDir}`);
+} finally {
+  await bare?.stop();
+  await app?.stop();
+  await fixture.sim.close();
+  rmSync(fixture.dir, { recursive: true, force: true });
+}
+
+/** A table row; compared with the bare app when `bare` is given (rows run flat out only). */
+function row(scenario: string, result: LoadResult, bare?: LoadResult): Row {
+  const ratioToBare = bare ? result.requestsPerSecond / bare.requestsPerSecond : undefined;
+  return { scenario, result, ratioToBare, note: statusNote(result.statuses) };
+}
+
+/** Responses per status code (and errors): anything unexpected is worth seeing beside the numbers. */
+function statusNote(statuses: Record<string, number>): string {
+  return Object.entries(statuses)
+    .map(([code, count]) => `${code}: ${count}`)
+    .join(', ');
+}
+
+async function rss(server: BenchServer): Promise<number> {
+  return Math.round((await server.stats(true)).rss / 2 ** 20);
+}
+
+function profiled<T>(name: string, during: () => Promise<T>): Promise<T> {
+  if (!profileDir || !app) return during();
+  mkdirSync(profileDir, { recursive: true });
+  return app.profile(join(profileDir, `${name}.cpuprofile`), during);
+}
+
+/** Row (1) on a Redis store, when one exists in src/session and REDIS_URL is set. */
+async function redisRow(bareResult: LoadResult): Promise<Row> {
+  const scenario = '(1) protected page, signed in, Redis store';
+  const redisStore = readdirSync(new URL('../src/session/', import.meta.url)).some((f) => /redis/i.test(f));
+  if (!redisStore) return { scenario, note: 'skipped (no Redis store)' };
+  if (!process.env.REDIS_URL) return { scenario, note: 'skipped (REDIS_URL not set)' };
+  log(scenario);
+  const redisApp = await startServer('./app-server.ts', { env: { ...fixture.appEnv, REDIS_URL: process.env.REDIS_URL }, logFile });
+  try {
+    const cookie = await signInOnce(redisApp.url, fixture.sim, takeAccount());
+    return row(scenario, await measure(settings, redisApp, signedInHome(redisApp.url, cookie)), bareResult);
+  } finally {
+    await redisApp.stop();
+  }
+}
