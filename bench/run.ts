@@ -46,11 +46,12 @@ let bare: BenchServer | undefined;
 let app: BenchServer | undefined;
 try {
   log(`starting servers (temp folder ${fixture.dir})`);
-  bare = await startServer('./bare-server.ts', { logFile });
   // No REDIS_URL for this server: its rows are the SQLite store's, whatever the app later supports.
   app = await startServer('./app-server.ts', { env: { ...fixture.appEnv, REDIS_URL: '' }, logFile });
   const appServer = app;
   const signedInCookie = await signInOnce(app.url, fixture.sim, takeAccount());
+  const homePage = await capturePage(`${app.url}/`, signedInCookie);
+  bare = await startServer('./bare-server.ts', { logFile, env: { BENCH_PAGE: JSON.stringify(homePage) } });
   const setCookies = {
     'GET / signed in': (await probe(`${app.url}/`, signedInCookie)).setCookies,
     'GET / anonymous': (await probe(`${app.url}/`)).setCookies,
@@ -60,6 +61,9 @@ try {
   log('bare Fastify');
   const bareResult = await measure(settings, bare, bareRoot(bare.url));
   const rows: Row[] = [row('bare Fastify, one short route (ceiling)', bareResult, bareResult)];
+  log("bare Fastify sending the home page's bytes");
+  const samePage = await measure(settings, bare, { url: `${bare.url}/page` });
+  rows.push({ ...row("bare Fastify sending (1)'s exact headers and body, no work", samePage, bareResult) });
   const home = signedInHome(app.url, signedInCookie);
 
   let homeRps = 0;
@@ -134,6 +138,14 @@ try {
   await app?.stop();
   await fixture.sim.close();
   rmSync(fixture.dir, { recursive: true, force: true });
+}
+
+/** The signed-in home page's headers and body, for the bare server to replay. */
+async function capturePage(url: string, cookie: string): Promise<{ headers: Record<string, string>; body: string }> {
+  const res = await fetch(url, { headers: { cookie, 'x-forwarded-proto': 'https' } });
+  const skip = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+  const headers = Object.fromEntries([...res.headers].filter(([name]) => !skip.has(name)));
+  return { headers, body: await res.text() };
 }
 
 /** A table row; compared with the bare app when `bare` is given (rows run flat out only). */
