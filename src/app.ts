@@ -106,6 +106,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     for (const [name, value] of headers) reply.raw.setHeader(name, value);
     done();
   });
+  // Plain HTML forms are the only input: no JSON or text bodies (they answer 400).
+  app.removeAllContentTypeParsers();
   await app.register(formbody);
   await app.register(cookie, {
     secret: config.sessionSecrets,

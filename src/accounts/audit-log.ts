@@ -19,7 +19,10 @@ export interface AuditLog {
 }
 
 export function createAuditLog(db: Database): AuditLog {
-  const insert = db.prepare('INSERT INTO audit_log (event, user_id, ip, detail) VALUES (?, ?, ?, ?)');
+  // The subquery records NULL for an account deleted meanwhile (the column references users).
+  const insert = db.prepare(
+    'INSERT INTO audit_log (event, user_id, ip, detail) VALUES (?, (SELECT id FROM users WHERE id = ?), ?, ?)',
+  );
   return {
     record(event, { userId, ip, detail }) {
       insert.run(event, userId ?? null, ip ?? null, detail ?? null);

@@ -69,6 +69,11 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       }
       logVerifyFailure(request.log, verify, 'check', result);
       const outcome = describeFailure(result.failure);
+      if (outcome.restart && !(await stillStored(request))) {
+        // A parallel submit of this form (a double click, a second tab) already finished the
+        // sign-in and replaced this session: its response carries the new cookie, leave it be.
+        return reply.redirect('/', 303);
+      }
       if (outcome.restart) {
         audit.record('code-locked-out', { userId: pending.userId, ip: request.ip, detail: result.failure });
         return leaveTo(request, reply, result.failure === 'too-many-attempts' ? 'too-many-attempts' : 'expired');
@@ -129,6 +134,13 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       return leaveTo(request, reply, 'cancelled');
     },
   );
+}
+
+/** Whether this request's session is still in the store (a parallel request may have rotated it). */
+function stillStored(request: FastifyRequest): Promise<boolean> {
+  return new Promise((resolve) => {
+    request.sessionStore.get(request.session.sessionId, (error, session) => resolve(!error && Boolean(session)));
+  });
 }
 
 declare module 'fastify' {

@@ -3,13 +3,17 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 
+const CSRF_FAILURE = {
+  heading: 'This form has expired',
+  message: 'For your security the form could not be accepted. Reload the page and try again.',
+};
+
 const CLIENT_ERRORS: Record<number, { heading: string; message: string }> = {
   400: { heading: 'That request was not understood', message: 'Something in the form was missing or malformed. Please go back and try again.' },
-  403: { heading: 'This form has expired', message: 'For your security the form could not be accepted. Reload the page and try again.' },
+  403: { heading: 'Not allowed', message: 'You cannot open this address.' },
   404: { heading: 'Page not found', message: 'There is nothing at this address.' },
   405: { heading: 'Not allowed', message: 'This page cannot be used that way.' },
   413: { heading: 'Too much data', message: 'The form sent more data than we accept.' },
-  415: { heading: 'That request was not understood', message: 'Forms must be sent as ordinary web forms.' },
   429: { heading: 'Too many attempts', message: 'Please wait a minute before trying again.' },
 };
 
@@ -27,8 +31,12 @@ async function errorPagesPlugin(app: FastifyInstance): Promise<void> {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let status = error.statusCode ?? 500;
-    if (error.code?.startsWith('FST_CSRF_')) status = 403;
-    if (error.validation) status = 400;
+    // A body that is not a form (JSON, multipart, a broken Content-Type) is malformed input: 400.
+    if (error.validation || status === 415) status = 400;
+    if (error.code?.startsWith('FST_CSRF_')) {
+      request.log.info({ status: 403, code: error.code }, 'client error');
+      return sendErrorPage(reply, 403, CSRF_FAILURE.heading, CSRF_FAILURE.message);
+    }
     if (status >= 400 && status < 500) {
       const known = CLIENT_ERRORS[status] ?? CLIENT_ERRORS[400];
       request.log.info({ status, code: error.code }, 'client error');

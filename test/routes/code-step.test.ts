@@ -140,6 +140,40 @@ describe.each<Api>(['v2', 'legacy'])('code step over the %s Verify API', (api) =
     expect((await c.get('/')).headers.location).toBe('/login');
   });
 
+  it('submitting the right code twice at once (a double click) signs in, not out', async () => {
+    const form = (await c.get('/login/code')).body;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form)![1];
+    const submit = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/login/code',
+        cookies: { ...c.jar.cookies },
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: csrf, code: code() }).toString(),
+      });
+    const both = await Promise.all([submit(), submit()]);
+    expect(both.map((res) => res.statusCode)).toEqual([303, 303]);
+    expect(both.map((res) => res.headers.location)).toEqual(['/', '/']);
+    // neither response clears the cookie the other sets; the browser keeps the new one
+    for (const res of both) expect(res.cookies.filter((k) => k.name === 'sid' && k.value === '')).toEqual([]);
+    const winner = both.flatMap((res) => res.cookies).find((k) => k.name === 'sid')!;
+    const home = await t.app.inject({ method: 'GET', url: '/', cookies: { sid: winner.value } });
+    expect(home.statusCode).toBe(200);
+  });
+
+  it('an account deleted during the code step ends the sign-in without a server error', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(`${t.dir}/app.db`);
+    db.prepare('DELETE FROM users WHERE email = ?').run(ALICE.email);
+    db.close();
+    const res = await c.post('/login/code', { code: code() });
+    expect(res.statusCode).toBe(303);
+    const home = await c.get('/');
+    expect(home.statusCode).toBe(303);
+    expect(home.headers.location).toBe('/login');
+    expect((await c.post('/logout')).statusCode).toBe(303);
+  });
+
   it('a second password step while a code is pending carries on with the running request', async () => {
     const other = t.client();
     const again = await other.post('/login', { email: ALICE.email, password: ALICE.password });
