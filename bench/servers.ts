@@ -27,7 +27,7 @@ export interface StartOptions {
 
 export async function startServer(script: string, options: StartOptions): Promise<BenchServer> {
   const log = openSync(options.logFile, 'a');
-  const execArgv = ['--expose-gc'];
+  const execArgv = [...process.execArgv, '--expose-gc'];
   const child = fork(new URL(script, import.meta.url), [], {
     env: { ...process.env, ...options.env },
     execArgv,
