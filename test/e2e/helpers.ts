@@ -4,12 +4,13 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { startTestApp } from '../helpers/test-app.ts';
+import { ALICE, startTestApp } from '../helpers/test-app.ts';
 import type { Api, TestApp } from '../helpers/test-app.ts';
 
-export { ALICE } from '../helpers/test-app.ts';
+export { ALICE };
 
 export const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', 'test-results', 'e2e');
 
@@ -116,4 +117,48 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** A code of the same length that is not the right one. */
 export function wrongCodeFor(code: string): string {
   return [...code].map((digit) => String((Number(digit) + 1) % 10)).join('');
+}
+
+export interface BrowserSuite {
+  readonly served: ServedApp;
+  /** The current test's page and context. */
+  readonly watched: WatchedPage;
+  url(path: string): string;
+  /** The last code the simulator "sent" to Alice. */
+  codeForAlice(): string;
+}
+
+/**
+ * Registers a browser test file's hooks: one browser and one served app for the file, a fresh
+ * watched page per test, and the check that the test left no console error or CSP violation.
+ */
+export function useBrowserSuite(api: Api, contextOptions: BrowserContextOptions = {}): BrowserSuite {
+  let browser: Browser | undefined;
+  let served: ServedApp | undefined;
+  let watched: WatchedPage | undefined;
+  beforeAll(async () => {
+    [browser, served] = await Promise.all([launchBrowser(), serveTestApp(api)]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await served?.close();
+  });
+  beforeEach(async () => {
+    watched = await openPage(browser as Browser, contextOptions);
+  });
+  afterEach(async () => {
+    await watched?.context.close();
+    // Every page a test visited: no console error, no CSP violation, no broken stylesheet.
+    expect(watched?.problems).toEqual([]);
+  });
+  return {
+    get served() {
+      return served as ServedApp;
+    },
+    get watched() {
+      return watched as WatchedPage;
+    },
+    url: (path) => (served as ServedApp).base + path,
+    codeForAlice: () => (served as ServedApp).t.sim.lastCode(ALICE.phone) as string,
+  };
 }

@@ -1,32 +1,15 @@
 // The pages are plain HTML forms: the whole sign-in works with JavaScript switched off.
 // This file runs against the legacy Verify API, so the browser covers both adapters.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { ALICE, launchBrowser, mainText, openPage, serveTestApp, submitCode, submitPassword, textOf, wrongCodeFor } from './helpers.ts';
-import type { ServedApp, WatchedPage } from './helpers.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ALICE, mainText, submitCode, submitPassword, textOf, useBrowserSuite, wrongCodeFor } from './helpers.ts';
 
 describe('signing in with JavaScript disabled', () => {
-  let browser: Browser;
-  let served: ServedApp;
-  let watched: WatchedPage;
+  const suite = useBrowserSuite('legacy', { javaScriptEnabled: false });
+  const { url, codeForAlice } = suite;
   let page: Page;
-  const url = (path: string) => served.base + path;
-  const codeForAlice = () => served.t.sim.lastCode(ALICE.phone) as string;
-
-  beforeAll(async () => {
-    [browser, served] = await Promise.all([launchBrowser(), serveTestApp('legacy')]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await served?.close();
-  });
-  beforeEach(async () => {
-    watched = await openPage(browser, { javaScriptEnabled: false });
-    page = watched.page;
-  });
-  afterEach(async () => {
-    await watched.context.close();
-    expect(watched.problems).toEqual([]);
+  beforeEach(() => {
+    page = suite.watched.page;
   });
 
   it('signs in, rejects a wrong code, accepts the right one and signs out', async () => {
@@ -42,7 +25,7 @@ describe('signing in with JavaScript disabled', () => {
     expect(page.url()).toBe(url('/'));
     expect(await mainText(page)).toContain(ALICE.email);
 
-    const sid = (await watched.context.cookies()).find((c) => c.name === 'sid');
+    const sid = (await suite.watched.context.cookies()).find((c) => c.name === 'sid');
     expect(sid).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
 
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -1,32 +1,14 @@
 // The sign-in in Chromium, through the real forms and buttons, against the app over Verify v2.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { ALICE, launchBrowser, mainText, openPage, screenshot, serveTestApp, submitCode, submitPassword, textOf, wrongCodeFor } from './helpers.ts';
-import type { ServedApp, WatchedPage } from './helpers.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ALICE, mainText, screenshot, submitCode, submitPassword, textOf, useBrowserSuite, wrongCodeFor } from './helpers.ts';
 
 describe('signing in with a browser', () => {
-  let browser: Browser;
-  let served: ServedApp;
-  let watched: WatchedPage;
+  const suite = useBrowserSuite('v2');
+  const { url, codeForAlice } = suite;
   let page: Page;
-  const url = (path: string) => served.base + path;
-  const codeForAlice = () => served.t.sim.lastCode(ALICE.phone) as string;
-
-  beforeAll(async () => {
-    [browser, served] = await Promise.all([launchBrowser(), serveTestApp('v2')]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await served?.close();
-  });
-  beforeEach(async () => {
-    watched = await openPage(browser);
-    page = watched.page;
-  });
-  afterEach(async () => {
-    await watched.context.close();
-    // Every page a test visited: no console error, no CSP violation, no broken stylesheet.
-    expect(watched.problems).toEqual([]);
+  beforeEach(() => {
+    page = suite.watched.page;
   });
 
   async function signInToCodePage(start = '/login'): Promise<void> {
@@ -46,7 +28,7 @@ describe('signing in with a browser', () => {
     expect(await codeInput.getAttribute('autocomplete')).toBe('one-time-code');
     expect(await codeInput.getAttribute('inputmode')).toBe('numeric');
     await screenshot(page, 'code');
-    const pendingSid = (await watched.context.cookies()).find((c) => c.name === 'sid')?.value;
+    const pendingSid = (await suite.watched.context.cookies()).find((c) => c.name === 'sid')?.value;
     expect(pendingSid).toBeTruthy();
 
     await submitCode(page, codeForAlice());
@@ -55,7 +37,7 @@ describe('signing in with a browser', () => {
     expect(await mainText(page)).toContain(ALICE.email);
     await screenshot(page, 'home');
 
-    const sid = (await watched.context.cookies()).find((c) => c.name === 'sid');
+    const sid = (await suite.watched.context.cookies()).find((c) => c.name === 'sid');
     expect(sid?.value).toBeTruthy();
     expect(sid?.value).not.toBe(pendingSid); // a new session ID after the code step
     expect(sid).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/', secure: false });
@@ -72,10 +54,10 @@ describe('signing in with a browser', () => {
 
   it('never shows the Verify request ID to the browser', async () => {
     await signInToCodePage();
-    const requestId = served.t.sim.sent.at(-1)?.requestId as string;
+    const requestId = suite.served.t.sim.sent.at(-1)?.requestId as string;
     expect(requestId).toBeTruthy();
     expect(await page.content()).not.toContain(requestId);
-    const cookies = await watched.context.cookies();
+    const cookies = await suite.watched.context.cookies();
     expect(cookies.length).toBeGreaterThan(0);
     for (const cookie of cookies) expect(decodeURIComponent(cookie.value)).not.toContain(requestId);
   });
@@ -113,7 +95,7 @@ describe('signing in with a browser', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/login');
     expect(await textOf(page, '[role=status]')).toBe('You have been signed out.');
-    expect((await watched.context.cookies()).find((c) => c.name === 'sid')).toBeUndefined();
+    expect((await suite.watched.context.cookies()).find((c) => c.name === 'sid')).toBeUndefined();
 
     await page.goto(url('/'));
     expect(page.url()).toBe(url('/login'));
@@ -135,13 +117,13 @@ describe('signing in with a browser', () => {
 
   it('asks the user to wait when a new code is requested right away', async () => {
     await signInToCodePage();
-    const sentBefore = served.t.sim.sent.length;
+    const sentBefore = suite.served.t.sim.sent.length;
     await page.getByRole('button', { name: 'Send a new code' }).click();
     await page.waitForLoadState('load');
 
     expect(page.url()).toBe(url('/login/code'));
     expect(await textOf(page, '[role=status]')).toMatch(/wait/i);
-    expect(served.t.sim.sent.length).toBe(sentBefore);
+    expect(suite.served.t.sim.sent.length).toBe(sentBefore);
     await screenshot(page, 'code-resend-wait');
 
     await submitCode(page, codeForAlice()); // the first code still works
