@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
 import { maskPhone } from '../accounts/mask-phone.ts';
-import { RESEND_COOLDOWN_MS, completeSignIn, endSession, signInState } from '../session/signin.ts';
+import { RESEND_COOLDOWN_MS, completeSignIn, endSession, sessionStillStored, signInState } from '../session/signin.ts';
 import type { PendingSignIn } from '../session/signin.ts';
 import { setNotice, takeNotice } from '../session/login-cookies.ts';
 import type { NoticeKey } from '../session/login-cookies.ts';
@@ -69,7 +69,7 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       }
       logVerifyFailure(request.log, verify, 'check', result);
       const outcome = describeFailure(result.failure);
-      if (outcome.restart && !(await stillStored(request))) {
+      if (outcome.restart && !(await sessionStillStored(request))) {
         // A parallel submit of this form (a double click, a second tab) already finished the
         // sign-in and replaced this session: its response carries the new cookie, leave it be.
         return reply.redirect('/', 303);
@@ -134,13 +134,6 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       return leaveTo(request, reply, 'cancelled');
     },
   );
-}
-
-/** Whether this request's session is still in the store (a parallel request may have rotated it). */
-function stillStored(request: FastifyRequest): Promise<boolean> {
-  return new Promise((resolve) => {
-    request.sessionStore.get(request.session.sessionId, (error, session) => resolve(!error && Boolean(session)));
-  });
 }
 
 declare module 'fastify' {

@@ -66,6 +66,13 @@ export async function completeSignIn(request: FastifyRequest): Promise<string> {
   return returnTo ?? '/';
 }
 
+/** Whether this request's session is still in the store (a parallel request may have rotated it). */
+export function sessionStillStored(request: FastifyRequest): Promise<boolean> {
+  return new Promise((resolve) => {
+    request.sessionStore.get(request.session.sessionId, (error, session) => resolve(!error && Boolean(session)));
+  });
+}
+
 /** Destroys the session server-side and tells the browser to forget the cookie. */
 export async function endSession(request: FastifyRequest, reply: FastifyReply, cookieName: string): Promise<void> {
   if (request.session?.sessionId) await request.session.destroy();
