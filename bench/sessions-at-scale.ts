@@ -7,6 +7,7 @@ import { Signer } from '@fastify/cookie';
 import type { Session } from 'fastify';
 import { openDatabase } from '../src/db/connection.ts';
 import { createSqliteSessionStore } from '../src/session/sqlite-session-store.ts';
+import { sessionRules } from '../src/session/signin-state.ts';
 import type { LoadResult } from './load.ts';
 import { load } from './load.ts';
 import { withServerCpu } from './scenarios.ts';
@@ -40,11 +41,11 @@ export async function measureSessionsAtScale(
   const rssBefore = (await server.stats(true)).rss;
   const db = openDatabase(databasePath);
   try {
-    const sid = decodeURIComponent(/(?:^|; )sid=([^;]+)/.exec(signedInCookie)?.[1] ?? '').split('.')[0];
+    const sid = decodeURIComponent(/(?:^|; )__Host-sid=([^;]+)/.exec(signedInCookie)?.[1] ?? '').split('.')[0];
     const real = db.prepare<[string], { data: string }>('SELECT data FROM sessions WHERE sid = ?').get(sid);
     if (!real) throw new Error('the signed-in session row is missing');
     const template = JSON.parse(real.data) as Session;
-    const store = createSqliteSessionStore(db, { ttlMs: 12 * 60 * 60 * 1000 });
+    const store = createSqliteSessionStore(db, sessionRules({ idleMs: 30 * 60 * 1000, maxMs: 12 * 60 * 60 * 1000 }, 12 * 60 * 60 * 1000));
     const ids = Array.from({ length: count }, () => randomBytes(24).toString('base64url'));
     db.transaction(() => {
       for (const id of ids) {
@@ -56,8 +57,8 @@ export async function measureSessionsAtScale(
     db.pragma('wal_checkpoint(TRUNCATE)');
 
     const signer = new Signer([SESSION_SECRET]);
-    const csrfCookie = signedInCookie.split('; ').find((c) => c.startsWith('_csrf=')) as string;
-    const cookies = ids.map((id) => `${csrfCookie}; sid=${encodeURIComponent(signer.sign(id))}`);
+    const csrfCookie = signedInCookie.split('; ').find((c) => c.startsWith('__Host-csrf=')) as string;
+    const cookies = ids.map((id) => `${csrfCookie}; __Host-sid=${encodeURIComponent(signer.sign(id))}`);
     const randomSessionHome = await withServerCpu(server, () => load({
       url: `${server.url}/`,
       ...load10s,

@@ -8,7 +8,7 @@ import { BENCH_PASSWORD, benchAccount } from './fixture.ts';
 export const PROXY_HEADERS = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '192.0.2.1' };
 
 export interface CsrfPair {
-  /** `_csrf=…`, the signed secret cookie. */
+  /** `__Host-csrf=…`, the signed secret cookie. */
   cookie: string;
   /** The hidden form field's value. */
   token: string;
@@ -18,7 +18,7 @@ export async function fetchCsrfPair(baseUrl: string): Promise<CsrfPair> {
   const response = await fetch(`${baseUrl}/login`, { headers: PROXY_HEADERS });
   const html = await response.text();
   const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  const cookie = cookiesOf(response).find((c) => c.startsWith('_csrf='));
+  const cookie = cookiesOf(response).find((c) => c.startsWith('__Host-csrf='));
   if (!token || !cookie) throw new Error(`GET /login gave no CSRF pair (status ${response.status})`);
   return { cookie, token };
 }
@@ -40,14 +40,14 @@ export async function signInOnce(baseUrl: string, sim: VerifySimulator, accountI
     });
 
   const password = await post('/login', csrf.cookie, loginForm(csrf, account.email));
-  const pendingSid = cookiesOf(password).find((c) => c.startsWith('sid='));
+  const pendingSid = cookiesOf(password).find((c) => c.startsWith('__Host-sid='));
   if (password.status !== 303 || !pendingSid) throw new Error(`POST /login answered ${password.status}`);
 
   const code = sim.lastCode(account.phone);
   if (!code) throw new Error('the simulator sent no code');
   const body = new URLSearchParams({ _csrf: csrf.token, code }).toString();
   const codeStep = await post('/login/code', `${csrf.cookie}; ${pendingSid}`, body);
-  const signedInSid = cookiesOf(codeStep).find((c) => c.startsWith('sid='));
+  const signedInSid = cookiesOf(codeStep).find((c) => c.startsWith('__Host-sid='));
   if (codeStep.status !== 303 || !signedInSid) throw new Error(`POST /login/code answered ${codeStep.status}`);
   return `${csrf.cookie}; ${signedInSid}`;
 }

@@ -7,18 +7,25 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import csrf from '@fastify/csrf-protection';
-import rateLimit from '@fastify/rate-limit';
 import staticFiles from '@fastify/static';
 import type { Config } from './config.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { rejectOddRequestTargets } from './http/request-target.ts';
+import { serverTimeouts } from './http/server-timeouts.ts';
+import type { ServerTimeouts } from './http/server-timeouts.ts';
 import { RequestLinesAtDebug } from './http/request-log.ts';
 import { openDatabase } from './db/connection.ts';
 import { applyMigrations } from './db/migrations.ts';
 import { createAccountStore } from './accounts/account-store.ts';
 import { createAuditLog } from './accounts/audit-log.ts';
+import { startAuditPruning } from './accounts/audit-retention.ts';
 import { verifyAgainstDummy } from './accounts/passwords.ts';
 import { createSqliteSessionStore } from './session/sqlite-session-store.ts';
+import { sessionRules } from './session/signin-state.ts';
+import { cookieNames, createLoginCookies } from './session/login-cookies.ts';
 import signIn from './session/signin.ts';
+import { createSqliteLimits } from './state/sqlite-limits.ts';
+import { createBudgets } from './state/budgets.ts';
 import { signOnceSigner } from './session/session-signer.ts';
 import { createVerifyClient } from './verify/create-verify-client.ts';
 import { startDemoVerify } from './verify/demo-verify.ts';
@@ -31,10 +38,13 @@ import codeRoutes from './routes/code.ts';
 import logoutRoutes from './routes/logout.ts';
 import homeRoutes from './routes/home.ts';
 import healthRoutes from './routes/health.ts';
+import type { RouteDeps } from './routes/route-deps.ts';
 import { DEMO_ACCOUNT, demoAccountExists, ensureDemoAccount } from './accounts/demo-account.ts';
 
-export const SESSION_COOKIE = 'sid';
-const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** Rows of sessions that hold no sign-in (rarely stored at all) live this long. */
+const ANONYMOUS_SESSION_TTL_MS = 60 * 60 * 1000;
+/** How long a browser that signed in keeps its own password budget (OWASP device cookies). */
+const DEVICE_COOKIE_DAYS = 180;
 const FORM_BODY_LIMIT = 16 * 1024;
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -43,10 +53,13 @@ export interface BuildOptions {
   logStream?: { write(line: string): void };
   /** Overrides the Verify client the config would build. */
   verify?: VerifyClient;
+  /** Small values let a test see a stalled request time out. */
+  serverTimeouts?: Partial<ServerTimeouts>;
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
+    ...serverTimeouts(options.serverTimeouts),
     logger: {
       level: config.logLevel,
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
@@ -57,6 +70,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logController: new RequestLinesAtDebug(),
   });
 
+  for (const warning of config.warnings) app.log.warn(warning);
   const db = openDatabase(config.databasePath);
   app.addHook('onClose', async () => db.close());
   for (const name of applyMigrations(db, config.migrationsDirs).applied) app.log.info(`applied migration ${name}`);
@@ -86,9 +100,27 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await verifyAgainstDummy('warm-up');
   const accounts = createAccountStore(db);
   const audit = createAuditLog(db);
-  const sessionStore = createSqliteSessionStore(db, { ttlMs: SESSION_TTL_MS });
+  const auditPruning = startAuditPruning(db, config.auditRetentionDays, {
+    intervalMs: 60 * 60 * 1000,
+    onError: (error) => app.log.error({ err: (error as Error).message }, 'audit log prune failed'),
+  });
+  app.addHook('onClose', async () => auditPruning.stop());
+  const times = { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionMaxHours * 3_600_000 };
+  const sessionStore = createSqliteSessionStore(db, {
+    ...sessionRules(times, ANONYMOUS_SESSION_TTL_MS),
+    onPruneError: (error) => app.log.error({ err: (error as Error).message }, 'session prune failed'),
+  });
   sessionStore.startPruning(10 * 60 * 1000);
   app.addHook('onClose', async () => sessionStore.close());
+  // A Verify call for a pending sign-in holds its lock for at most this long (resend may make three calls).
+  const verifyCallSeconds = Math.ceil((3 * verifyConfig.timeoutMs) / 1000) + 5;
+  const limits = createSqliteLimits(db, { 'verify-call': { points: 1, seconds: verifyCallSeconds } });
+  const budgets = createBudgets(limits);
+  const pruneLimits = setInterval(() => {
+    if (db.open) limits.pruneExpired();
+  }, 10 * 60 * 1000).unref();
+  app.addHook('onClose', async () => clearInterval(pruneLimits));
+  const names = cookieNames(config.production);
 
   // External plugins: headers, body parsing, cookies, sessions, CSRF, throttling, static files.
   const headers = securityHeaders({
@@ -106,7 +138,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     for (const [name, value] of headers) reply.raw.setHeader(name, value);
     done();
   });
-  // Plain HTML forms are the only input: no JSON or text bodies (they answer 400).
+  app.addHook('onRequest', rejectOddRequestTargets);
+  // Plain HTML forms are the only input: JSON, text or multipart bodies answer 415.
   app.removeAllContentTypeParsers();
   await app.register(formbody);
   await app.register(cookie, {
@@ -115,31 +148,27 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await app.register(session, {
     secret: signOnceSigner(config.sessionSecrets),
-    cookieName: SESSION_COOKIE,
+    cookieName: names.session,
     store: sessionStore,
     saveUninitialized: false,
     rolling: false,
-    cookie: { httpOnly: true, sameSite: 'lax', path: '/', secure: config.production, maxAge: SESSION_TTL_MS },
+    cookie: { httpOnly: true, sameSite: 'lax', path: '/', secure: config.production, maxAge: times.maxMs },
   });
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
-    cookieKey: '_csrf',
+    cookieKey: names.csrf,
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: config.production },
-  });
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`Too many attempts. Please try again in ${context.after}.`), { statusCode: 429 }),
   });
   await app.register(staticFiles, { root: root('public'), prefix: '/static/' });
 
-  if (config.production) warnOnceAboutPlainHttp(app);
+  if (config.production) warnOnceAboutPlainHttp(app, names.session);
 
   // Our plugins, then routes.
-  await app.register(signIn, { sessionCookie: SESSION_COOKIE });
+  const cookies = createLoginCookies(names, DEVICE_COOKIE_DAYS);
+  await app.register(signIn, { names, cookies, store: sessionStore, accounts, audit, budgets, times });
   await app.register(pages, { brand: config.verify.brand, demoAccount, templatesDir: root('templates') });
   await app.register(errorPages);
-  const deps = { accounts, audit, verify, sessionCookie: SESSION_COOKIE };
+  const deps: RouteDeps = { accounts, audit, verify, budgets, limits, allowedCountries: config.verifyAllowedCountries };
   await app.register(loginRoutes, deps);
   await app.register(codeRoutes, deps);
   await app.register(logoutRoutes, deps);
@@ -150,20 +179,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
 // The session cookie is Secure in production: over plain HTTP the browser never gets it back,
 // so a request that carries one came over HTTPS and needs no (proxy-address parsing) check.
-function warnOnceAboutPlainHttp(app: FastifyInstance): void {
+function warnOnceAboutPlainHttp(app: FastifyInstance, sessionCookie: string): void {
   let warned = false;
   app.addHook('onRequest', (request, _reply, done) => {
-    if (!warned && request.cookies[SESSION_COOKIE] === undefined && request.protocol !== 'https') {
+    if (!warned && request.cookies[sessionCookie] === undefined && request.protocol !== 'https') {
       warned = true;
       request.log.warn('production request over plain HTTP: Secure session cookies will not be set; serve over TLS and set TRUST_PROXY behind a proxy');
     }
     done();
   });
 }
-
-export type RouteDeps = {
-  accounts: ReturnType<typeof createAccountStore>;
-  audit: ReturnType<typeof createAuditLog>;
-  verify: VerifyClient;
-  sessionCookie: string;
-};

@@ -1,9 +1,12 @@
 // One validated, typed config from the environment (and `.env`, read by server.ts).
 // Every problem becomes a ConfigError whose message is one line naming the variable.
-import { createPrivateKey, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDatabaseUrl } from './db/connection.ts';
+import { parseTrustProxy } from './http/trust-proxy.ts';
+import { parseAllowedCountries } from './verify/allowed-countries.ts';
+import { loadPrivateKey, parseApiHost } from './verify/vonage-settings.ts';
 
 export type VerifyApi = 'v2' | 'legacy' | 'demo';
 
@@ -18,17 +21,29 @@ export interface VerifyConfig {
   privateKey?: string;
 }
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface Config {
   production: boolean;
   host: string;
   port: number;
-  logLevel: string;
+  logLevel: LogLevel;
   databasePath: string;
   migrationsDirs: string[];
   /** The first signs, all verify: rotate by putting the new secret first. */
   sessionSecrets: string[];
   trustProxy: boolean | string;
+  /** A signed-in session ends after this long without a request… */
+  sessionIdleMinutes: number;
+  /** …and this long after sign-in, however active. */
+  sessionMaxHours: number;
+  auditRetentionDays: number;
+  /** Calling codes (`['1', '44']`) whose phones may be sent a code; `[]` allows all. See phoneAllowed. */
+  verifyAllowedCountries: string[];
   verify: VerifyConfig;
+  /** Not errors, but worth saying loudly at start (loadConfig cannot log). */
+  warnings: string[];
 }
 
 export class ConfigError extends Error {
@@ -52,43 +67,69 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DEBUG enables the Vonage SDK debug log, which prints credentials; unset it in production');
   }
 
-  const databaseUrl = get('DATABASE_URL') ?? 'sqlite:data/app.db';
-  let databasePath: string;
-  try {
-    databasePath = parseDatabaseUrl(databaseUrl).path;
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
+  const databasePath = asConfigError(() => parseDatabaseUrl(get('DATABASE_URL') ?? 'sqlite:data/app.db').path);
+  const number = (name: string, fallback: number, min: number, max: number, unit?: string) =>
+    parseNumber(name, get(name), fallback, min, max, unit);
 
-  return {
+  const sessionIdleMinutes = number('SESSION_IDLE_MINUTES', 30, 1, 1440, 'minutes');
+  const sessionMaxHours = number('SESSION_MAX_HOURS', 12, 1, 720, 'hours');
+  if (sessionMaxHours * 60 < sessionIdleMinutes) {
+    throw new ConfigError(
+      `SESSION_MAX_HOURS (${sessionMaxHours} h) is shorter than SESSION_IDLE_MINUTES (${sessionIdleMinutes} min): the absolute lifetime must be at least the idle timeout`,
+    );
+  }
+  const config: Config = {
     production,
     host: get('HOST') ?? '127.0.0.1',
-    port: parsePort(get('PORT')),
-    logLevel: get('LOG_LEVEL') ?? 'info',
+    port: number('PORT', 3000, 0, 65535),
+    logLevel: parseLogLevel(get('LOG_LEVEL')),
     databasePath,
     migrationsDirs: (get('MIGRATIONS_DIR') ?? 'migrations').split(':').filter(Boolean),
     sessionSecrets: loadSessionSecrets(get('SESSION_SECRET'), production, databasePath),
-    trustProxy: parseTrustProxy(get('TRUST_PROXY')),
+    trustProxy: asConfigError(() => parseTrustProxy(get('TRUST_PROXY'), production)),
+    sessionIdleMinutes,
+    sessionMaxHours,
+    auditRetentionDays: number('AUDIT_RETENTION_DAYS', 90, 1, 3650, 'days'),
+    verifyAllowedCountries: asConfigError(() => parseAllowedCountries(get('VERIFY_ALLOWED_COUNTRIES'))),
     verify: loadVerifyConfig(get, production),
+    warnings: [],
   };
+  config.warnings.push(...realVerifyOutsideProduction(config.verify, production, nodeEnv));
+  return config;
 }
 
-function parsePort(raw: string | undefined): number {
-  if (raw === undefined) return 3000;
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port > 65535) throw new ConfigError(`PORT must be a number from 0 to 65535, got "${raw}"`);
-  return port;
-}
-
-function parseTrustProxy(raw: string | undefined): boolean | string {
-  if (raw === undefined || raw === 'false') return false;
-  if (raw === 'true') return true;
-  // Fastify 5 treats a hop count as "trust nothing" (it cannot tell a proxy from a client that
-  // sends its own X-Forwarded-For): refuse it rather than silently break HTTPS detection.
-  if (/^\d+$/.test(raw)) {
-    throw new ConfigError(`TRUST_PROXY must be true or the proxy's addresses (e.g. 127.0.0.1, loopback, 10.0.0.0/8), not a hop count ("${raw}")`);
+/** Helpers that live beside their concern throw plain Errors already naming the variable. */
+function asConfigError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
   }
-  return raw; // addresses, CIDR ranges or proxy-addr names (loopback, uniquelocal), comma-separated
+}
+
+function parseNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number, unit?: string): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a number${unit ? ` of ${unit}` : ''} from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function parseLogLevel(raw: string | undefined): LogLevel {
+  const level = (raw ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return level as LogLevel;
+}
+
+// Developers copy production credentials into .env; then every test sign-in is a real, paid SMS.
+function realVerifyOutsideProduction(verify: VerifyConfig, production: boolean, nodeEnv: string): string[] {
+  if (production || verify.api === 'demo') return [];
+  const host = new URL(verify.apiHost).hostname.toLowerCase();
+  if (!/(^|\.)(nexmo|vonage)\.com$/.test(host)) return [];
+  return [`Real Vonage credentials are set outside production (NODE_ENV=${nodeEnv}): codes will be sent by real SMS and cost money`];
 }
 
 function loadSessionSecrets(raw: string | undefined, production: boolean, databasePath: string): string[] {
@@ -141,12 +182,8 @@ function loadVerifyConfig(get: (name: string) => string | undefined, production:
   if (brand.length > MAX_BRAND_LENGTH) {
     throw new ConfigError(`VONAGE_BRAND must be at most ${MAX_BRAND_LENGTH} characters, got ${brand.length}`);
   }
-  const timeoutRaw = get('VERIFY_TIMEOUT_MS') ?? '5000';
-  const timeoutMs = Number(timeoutRaw);
-  if (!/^\d+$/.test(timeoutRaw) || timeoutMs < 100 || timeoutMs > 60000) {
-    throw new ConfigError(`VERIFY_TIMEOUT_MS must be a number of milliseconds from 100 to 60000, got "${timeoutRaw}"`);
-  }
-  const base: VerifyConfig = { api, apiHost: parseApiHost(get('VONAGE_API_HOST')), brand, timeoutMs };
+  const timeoutMs = parseNumber('VERIFY_TIMEOUT_MS', get('VERIFY_TIMEOUT_MS'), 5000, 100, 60000, 'milliseconds');
+  const base: VerifyConfig = { api, apiHost: asConfigError(() => parseApiHost(get('VONAGE_API_HOST'))), brand, timeoutMs };
   if (api === 'legacy') {
     return { ...base, apiKey: require('VONAGE_API_KEY', apiKey), apiSecret: require('VONAGE_API_SECRET', apiSecret) };
   }
@@ -154,43 +191,8 @@ function loadVerifyConfig(get: (name: string) => string | undefined, production:
     return {
       ...base,
       applicationId: require('VONAGE_APPLICATION_ID', applicationId),
-      privateKey: loadPrivateKey(require('VONAGE_PRIVATE_KEY', privateKeyRaw)),
+      privateKey: asConfigError(() => loadPrivateKey(require('VONAGE_PRIVATE_KEY', privateKeyRaw))),
     };
   }
   return base;
-}
-
-function parseApiHost(raw: string | undefined): string {
-  const value = raw ?? 'https://api.nexmo.com';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`VONAGE_API_HOST must be a URL such as https://api.nexmo.com, got "${value}"`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(`VONAGE_API_HOST must start with https:// or http://, got "${value}"`);
-  }
-  // The SDK builds `${apiHost}/v2/verify`: a trailing slash would double up.
-  return value.replace(/\/+$/, '');
-}
-
-// A PEM string (literal newlines or `\n` escapes, as .env files often hold it) or a path to one.
-function loadPrivateKey(raw: string): string {
-  let pem: string;
-  if (raw.includes('-----BEGIN')) {
-    pem = raw.replace(/\\n/g, '\n');
-  } else {
-    try {
-      pem = readFileSync(raw, 'utf8');
-    } catch {
-      throw new ConfigError('VONAGE_PRIVATE_KEY is neither a PEM key nor a readable file path');
-    }
-  }
-  try {
-    createPrivateKey(pem);
-  } catch {
-    throw new ConfigError('VONAGE_PRIVATE_KEY is not a valid PEM private key');
-  }
-  return pem;
 }

@@ -1,7 +1,11 @@
 // Reads the config, builds the app, listens, and shuts down gracefully on SIGINT/SIGTERM.
 import { existsSync } from 'node:fs';
+import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig } from './config.ts';
 import { buildApp } from './app.ts';
+
+/** How long in-flight requests get to finish after a signal before the process is killed. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -25,13 +29,21 @@ try {
   process.exit(1);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    app.log.info(`${signal} received, closing`);
-    const forced = setTimeout(() => process.exit(1), 10_000).unref();
-    app.close().then(
-      () => clearTimeout(forced),
-      () => process.exit(1),
-    );
-  });
-}
+// On SIGTERM/SIGINT: stop accepting connections, let requests in flight finish (a Verify call
+// can take seconds), close the database, exit 0. A second signal, or still running after
+// SHUTDOWN_GRACE_MS, exits 1 at once. An uncaught error closes the same way, then exits 1.
+const log = app.log;
+closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: log }, async ({ signal, err }) => {
+  // Only the error's name, message and stack: a Vonage SDK error object carries the request's
+  // Authorization header.
+  if (err) log.fatal({ err: { type: err.name, message: err.message, stack: err.stack } }, 'uncaught error, closing');
+  else log.info(`${signal ?? 'exit'} received, closing`);
+  // Node closes idle keep-alive connections once, as closing starts; one whose request finishes
+  // later would stay open for keepAliveTimeout (72 s) and hold the close past the grace period.
+  const closeIdle = setInterval(() => app.server.closeIdleConnections(), 100);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(closeIdle);
+  }
+});

@@ -1,31 +1,46 @@
-// Who did what and when, in the database beside the accounts. Never secrets, codes or request IDs.
+// Who did what and when, in the database beside the accounts. Never secrets, codes, session
+// IDs or Verify request IDs: an event, the account when known, the address and the user agent.
 import type { Database } from 'better-sqlite3';
 
 export type AuditEvent =
   | 'password-ok'
   | 'password-failed'
   | 'password-throttled'
+  | 'account-locked'
   | 'code-sent'
   | 'code-send-failed'
+  | 'code-send-throttled'
+  | 'code-send-refused-country'
   | 'code-resent'
   | 'code-ok'
   | 'code-failed'
+  | 'code-throttled'
   | 'code-locked-out'
   | 'signin-cancelled'
-  | 'signed-out';
+  | 'signed-out'
+  | 'session-ended';
+
+/** Where a request came from, as the trusted proxy saw it. */
+export interface RequestOrigin {
+  ip: string;
+  headers: { 'user-agent'?: string };
+}
 
 export interface AuditLog {
-  record(event: AuditEvent, entry: { userId?: number; ip?: string; detail?: string }): void;
+  record(event: AuditEvent, from: RequestOrigin, entry?: { userId?: number; detail?: string }): void;
 }
+
+const MAX_USER_AGENT = 512;
 
 export function createAuditLog(db: Database): AuditLog {
   // The subquery records NULL for an account deleted meanwhile (the column references users).
   const insert = db.prepare(
-    'INSERT INTO audit_log (event, user_id, ip, detail) VALUES (?, (SELECT id FROM users WHERE id = ?), ?, ?)',
+    'INSERT INTO audit_log (event, user_id, ip, user_agent, detail) VALUES (?, (SELECT id FROM users WHERE id = ?), ?, ?, ?)',
   );
   return {
-    record(event, { userId, ip, detail }) {
-      insert.run(event, userId ?? null, ip ?? null, detail ?? null);
+    record(event, from, { userId, detail } = {}) {
+      const userAgent = from.headers['user-agent']?.slice(0, MAX_USER_AGENT) ?? null;
+      insert.run(event, userId ?? null, from.ip, userAgent, detail ?? null);
     },
   };
 }

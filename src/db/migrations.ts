@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from './connection.ts';
+import { findTransactionStatements } from './transaction-statements.ts';
 
 export class MigrationError extends Error {
   name = 'MigrationError';
@@ -32,6 +33,11 @@ export function applyMigrations(db: Database, dirs: string[]): { applied: string
   for (const migration of migrations) {
     assertUnchanged(migration, findRecorded.get(migration.name));
   }
+  // A migration that ends the runner's transaction would have committed part of itself before
+  // anything could notice, so every pending file is scanned before any of them runs.
+  for (const migration of migrations) {
+    if (!findRecorded.get(migration.name)) assertNoTransactionControl(migration);
+  }
 
   const applied: string[] = [];
   for (const migration of migrations) {
@@ -50,6 +56,7 @@ export function applyMigrations(db: Database, dirs: string[]): { applied: string
           `migration ${migration.filePath} failed, nothing from it was applied: ${messageOf(error)}`,
         );
       }
+      // The backstop for whatever the scan cannot see.
       if (!db.inTransaction) {
         throw new MigrationError(
           `migration ${migration.filePath} ended the transaction itself; remove BEGIN/COMMIT from it`,
@@ -68,6 +75,17 @@ function assertUnchanged(migration: MigrationFile, recorded: { checksum: string 
     throw new MigrationError(
       `migration ${migration.name} was changed after it was applied (checksum mismatch); ` +
         'restore it and add a new migration instead',
+    );
+  }
+}
+
+function assertNoTransactionControl(migration: MigrationFile): void {
+  const [statement] = findTransactionStatements(migration.sql, 'sqlite');
+  if (statement) {
+    throw new MigrationError(
+      `migration ${migration.filePath} has a ${statement.keyword} statement (line ${statement.line}); ` +
+        'the runner applies each migration in its own transaction, so remove BEGIN/COMMIT/END/ROLLBACK ' +
+        'from it; no migration was applied',
     );
   }
 }

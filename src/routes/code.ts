@@ -1,144 +1,128 @@
-// The code step: check, resend, cancel. Only reachable while a sign-in is pending.
+// The code step: show the form and check the code. Only reachable while a sign-in is pending.
+// One Verify call at a time per pending sign-in (the lock), and the account's code budget is
+// taken before the check, so parallel guesses cannot outrun either.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteDeps } from '../app.ts';
+import type { RouteDeps } from './route-deps.ts';
 import { maskPhone } from '../accounts/mask-phone.ts';
-import { RESEND_COOLDOWN_MS, completeSignIn, endSession, sessionStillStored, signInState } from '../session/signin.ts';
-import type { PendingSignIn } from '../session/signin.ts';
-import { setNotice, takeNotice } from '../session/login-cookies.ts';
-import type { NoticeKey } from '../session/login-cookies.ts';
+import type { PendingSignIn } from '../session/signin-state.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
-import { logVerifyFailure, startVerification } from '../verify/start-verification.ts';
+import { logVerifyFailure } from '../verify/start-verification.ts';
+import type { VerifyFailure } from '../verify/verify-client.ts';
+import { describeWait } from '../state/limits.ts';
+import type { Verdict } from '../state/limits.ts';
+import { setRetryAfter } from '../http/retry-after.ts';
+import codeActionRoutes from './code-actions.ts';
 
 const codeBodySchema = {
   type: 'object',
   required: ['code'],
   properties: { code: { type: 'string', maxLength: 32 }, _csrf: { type: 'string', maxLength: 512 } },
 } as const;
-const csrfOnlySchema = { type: 'object', properties: { _csrf: { type: 'string', maxLength: 512 } } } as const;
 
 const CODE_SHAPE = /^\d{4,10}$/;
-const CODE_NOTICES = {
-  resent: 'Your code is on its way again; it may come as a phone call this time.',
-  'resend-wait': 'A code was sent moments ago. Please wait a little before asking for another.',
-} as const;
+/** Failures where Vonage judged the code: only these count against the account's code budget. */
+const GUESSES: ReadonlySet<VerifyFailure> = new Set(['wrong-code', 'too-many-attempts']);
+const BUSY_MS = 1000;
+
+export interface CodePage {
+  /** The pending sign-in, or a redirect to /login (with a notice when it timed out). */
+  pendingOr303(request: FastifyRequest, reply: FastifyReply): Promise<PendingSignIn | undefined>;
+  show(reply: FastifyReply, status: number, pending: PendingSignIn, error?: string, notice?: string): Promise<FastifyReply>;
+  throttled(reply: FastifyReply, pending: PendingSignIn, verdict: { retryAfterMs: number }, message: string): Promise<FastifyReply>;
+  busy(reply: FastifyReply, pending: PendingSignIn): Promise<FastifyReply>;
+  /** Code-step requests per address; answers 429 itself when spent. */
+  perAddress(request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn): Promise<FastifyReply | undefined>;
+}
+
+const CODE_NOTICES = { resent: 'Your code is on its way again; it may come as a phone call this time.' } as const;
 
 export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const { accounts, audit, verify, sessionCookie } = deps;
-  const throttle = { rateLimit: { max: 30, timeWindow: '1 minute' } };
+  const { accounts, audit, verify, budgets, limits } = deps;
+  const { signIn } = app;
 
-  /** The pending sign-in, or a redirect to /login (with a notice when it timed out). */
-  async function pendingOr303(request: FastifyRequest, reply: FastifyReply): Promise<PendingSignIn | undefined> {
-    if (signInState(request) === 'pending') return request.session.pending;
-    if (request.session?.pending) await leaveTo(request, reply, 'session-ended');
-    else reply.redirect('/login', 303);
-    return undefined;
-  }
-
-  async function leaveTo(request: FastifyRequest, reply: FastifyReply, notice: NoticeKey): Promise<FastifyReply> {
-    await endSession(request, reply, sessionCookie);
-    setNotice(reply, notice);
-    return reply.redirect('/login', 303);
-  }
-
-  async function showForm(reply: FastifyReply, status: number, pending: PendingSignIn, error?: string, notice?: string) {
-    const account = await accounts.findById(pending.userId);
-    return reply.page(status, 'code', 'Enter your code', { maskedPhone: account ? maskPhone(account.phone) : '•••', error, notice });
-  }
+  const page: CodePage = {
+    async pendingOr303(request, reply) {
+      const pending = signIn.pending(request);
+      if (pending) return pending;
+      if (signIn.timedOut(request)) await signIn.end(request, reply, 'session-ended');
+      reply.redirect(signIn.state(request) === 'signed-in' ? '/' : '/login', 303);
+      return undefined;
+    },
+    async show(reply, status, pending, error, notice) {
+      const account = await accounts.findById(pending.userId);
+      return reply.page(status, 'code', 'Enter your code', { maskedPhone: account ? maskPhone(account.phone) : '•••', error, notice });
+    },
+    throttled(reply, pending, verdict, message) {
+      setRetryAfter(reply, verdict.retryAfterMs);
+      return page.show(reply, 429, pending, `${message} Try again in ${describeWait(verdict.retryAfterMs)}.`);
+    },
+    busy(reply, pending) {
+      return page.throttled(reply, pending, { retryAfterMs: BUSY_MS }, 'Your last request for this sign-in is still being handled.');
+    },
+    async perAddress(request, reply, pending) {
+      const verdict: Verdict = await limits.consume(['code-ip', request.ip]);
+      return verdict.ok ? undefined : page.throttled(reply, pending, verdict, 'Too many requests from your network.');
+    },
+  };
 
   app.get('/login/code', async (request, reply) => {
-    const pending = await pendingOr303(request, reply);
+    const pending = await page.pendingOr303(request, reply);
     if (!pending) return reply;
-    const flash = request.session.codeNotice;
-    if (flash) delete request.session.codeNotice;
-    return showForm(reply, 200, pending, undefined, flash ? CODE_NOTICES[flash] : takeNotice(request, reply));
+    const flash = signIn.takeCodeNotice(request);
+    return page.show(reply, 200, pending, undefined, flash ? CODE_NOTICES[flash] : signIn.cookies.takeNotice(request, reply));
   });
 
   app.post<{ Body: { code: string } }>(
     '/login/code',
-    { schema: { body: codeBodySchema }, preValidation: app.csrfProtection, config: throttle },
+    { schema: { body: codeBodySchema }, preValidation: app.csrfProtection },
     async (request, reply) => {
-      const pending = await pendingOr303(request, reply);
+      const pending = await page.pendingOr303(request, reply);
       if (!pending) return reply;
+      const refused = await page.perAddress(request, reply, pending);
+      if (refused) return refused;
       const code = request.body.code.replace(/[\s-]/g, '');
-      if (!CODE_SHAPE.test(code)) return showForm(reply, 400, pending, 'Enter the code from the message: digits only.');
+      if (!CODE_SHAPE.test(code)) return page.show(reply, 400, pending, 'Enter the code from the message: digits only.');
 
-      const result = await verify.check(pending.requestId, code);
-      if (result.ok) {
-        audit.record('code-ok', { userId: pending.userId, ip: request.ip });
-        return reply.redirect(await completeSignIn(request), 303);
-      }
-      logVerifyFailure(request.log, verify, 'check', result);
-      const outcome = describeFailure(result.failure);
-      if (outcome.restart && !(await sessionStillStored(request))) {
-        // A parallel submit of this form (a double click, a second tab) already finished the
-        // sign-in and replaced this session: its response carries the new cookie, leave it be.
-        return reply.redirect('/', 303);
-      }
-      if (outcome.restart) {
-        audit.record('code-locked-out', { userId: pending.userId, ip: request.ip, detail: result.failure });
-        return leaveTo(request, reply, result.failure === 'too-many-attempts' ? 'too-many-attempts' : 'expired');
-      }
-      audit.record('code-failed', { userId: pending.userId, ip: request.ip, detail: result.failure });
-      return showForm(reply, outcome.status, pending, outcome.message);
-    },
-  );
-
-  app.post(
-    '/login/code/resend',
-    { schema: { body: csrfOnlySchema }, preValidation: app.csrfProtection, config: throttle },
-    async (request, reply) => {
-      const pending = await pendingOr303(request, reply);
-      if (!pending) return reply;
-      if (Date.now() < pending.resendAt) {
-        request.session.codeNotice = 'resend-wait';
-        return reply.redirect('/login/code', 303);
-      }
-      let result = await verify.resend(pending.requestId);
-      if (!result.ok && result.failure === 'no-more-events') {
-        // Every delivery of this request is used up: replace it with a fresh request.
-        const account = await accounts.findById(pending.userId);
-        if (!account) return leaveTo(request, reply, 'session-ended');
-        await verify.cancel(pending.requestId);
-        const started = await startVerification(verify, account.phone, request.log);
-        if (started.ok && started.requestId === pending.requestId) {
-          // The old request is still running (a cancel refused, or Vonage catching up): no new code went out.
-          result = { ok: false, failure: 'concurrent' };
-        } else {
-          if (started.ok) pending.requestId = started.requestId;
-          result = started;
+      const release = await signIn.holdVerifyCalls(pending);
+      if (!release) return page.busy(reply, pending);
+      try {
+        const budget = await budgets.reserveCode(pending.userId);
+        if (!budget.verdict.ok) {
+          audit.record('code-throttled', request, { userId: pending.userId });
+          return page.throttled(reply, pending, budget.verdict, 'Too many wrong codes for this account.');
         }
-      }
-      if (!result.ok) {
-        logVerifyFailure(request.log, verify, 'resend', result);
+        const result = await verify.check(pending.requestId, code);
+        if (result.ok) return await finishSignIn(request, reply, pending);
+
+        if (!GUESSES.has(result.failure)) await budget.refund();
+        logVerifyFailure(request.log, verify, 'check', result);
         const outcome = describeFailure(result.failure);
-        if (outcome.restart) return leaveTo(request, reply, 'expired');
-        return showForm(reply, outcome.status, pending, outcome.message);
+        if (outcome.restart) {
+          audit.record('code-locked-out', request, { userId: pending.userId, detail: result.failure });
+          await signIn.end(request, reply, result.failure === 'too-many-attempts' ? 'too-many-attempts' : 'expired');
+          return reply.redirect('/login', 303);
+        }
+        audit.record('code-failed', request, { userId: pending.userId, detail: result.failure });
+        return page.show(reply, outcome.status, pending, outcome.message);
+      } finally {
+        await release();
       }
-      audit.record('code-resent', { userId: pending.userId, ip: request.ip });
-      request.session.pending = { ...pending, resendAt: Date.now() + RESEND_COOLDOWN_MS };
-      request.session.codeNotice = 'resent';
-      return reply.redirect('/login/code', 303);
     },
   );
 
-  app.post(
-    '/login/code/cancel',
-    { schema: { body: csrfOnlySchema }, preValidation: app.csrfProtection },
-    async (request, reply) => {
-      const pending = signInState(request) === 'pending' ? request.session.pending : undefined;
-      if (pending) {
-        const cancelled = await verify.cancel(pending.requestId);
-        if (!cancelled.ok) logVerifyFailure(request.log, verify, 'cancel', cancelled);
-        audit.record('signin-cancelled', { userId: pending.userId, ip: request.ip });
-      }
-      return leaveTo(request, reply, 'cancelled');
-    },
-  );
-}
-
-declare module 'fastify' {
-  interface Session {
-    /** A one-shot message for the code page. */
-    codeNotice?: keyof typeof CODE_NOTICES;
+  async function finishSignIn(request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn) {
+    const account = await accounts.findById(pending.userId);
+    const goTo = account ? await signIn.complete(request, reply, account) : undefined;
+    if (!account || !goTo) {
+      // Disabled meanwhile, or a parallel cancel or logout ended this sign-in first.
+      audit.record('session-ended', request, { userId: pending.userId, detail: account ? 'ended-during-check' : 'account-unavailable' });
+      await signIn.end(request, reply, 'session-ended');
+      return reply.redirect('/login', 303);
+    }
+    await budgets.codeSucceeded(account.id);
+    audit.record('code-ok', request, { userId: account.id });
+    return reply.redirect(goTo, 303);
   }
+
+  await app.register(codeActionRoutes, { ...deps, page });
 }

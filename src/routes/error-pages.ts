@@ -1,7 +1,7 @@
 // Every error becomes a page with a clear message and the right 4xx; only real faults are 5xx,
 // and those say nothing about internals.
 import fp from 'fastify-plugin';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const CSRF_FAILURE = {
   heading: 'This form has expired',
@@ -14,6 +14,10 @@ const CLIENT_ERRORS: Record<number, { heading: string; message: string }> = {
   404: { heading: 'Page not found', message: 'There is nothing at this address.' },
   405: { heading: 'Not allowed', message: 'This page cannot be used that way.' },
   413: { heading: 'Too much data', message: 'The form sent more data than we accept.' },
+  415: {
+    heading: 'Only forms are accepted',
+    message: 'This site accepts only the HTML forms on its pages (sent as application/x-www-form-urlencoded). Please go back and use the form.',
+  },
   429: { heading: 'Too many attempts', message: 'Please wait a minute before trying again.' },
 };
 
@@ -30,9 +34,11 @@ async function errorPagesPlugin(app: FastifyInstance): Promise<void> {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    parseCookiesIfSkipped(app, request);
     let status = error.statusCode ?? 500;
-    // A body that is not a form (JSON, multipart, a broken Content-Type) is malformed input: 400.
-    if (error.validation || status === 415) status = 400;
+    // A form that fails its schema is malformed input (400); a body that is not a form at all
+    // (JSON, multipart, text, no Content-Type) keeps Fastify's 415, whose page says what we accept.
+    if (error.validation) status = 400;
     if (error.code?.startsWith('FST_CSRF_')) {
       request.log.info({ status: 403, code: error.code }, 'client error');
       return sendErrorPage(reply, 403, CSRF_FAILURE.heading, CSRF_FAILURE.message);
@@ -46,6 +52,13 @@ async function errorPagesPlugin(app: FastifyInstance): Promise<void> {
     request.log.error({ err: { type: error.name, message: error.message, code: error.code, stack: error.stack } }, 'request failed');
     return sendErrorPage(reply, 500, 'Something went wrong', 'Sorry, we could not finish that. Please try again.');
   });
+}
+
+// An error raised by an onRequest hook that runs before @fastify/cookie's (a refused request
+// target) arrives with `request.cookies` unset, and every page's CSRF token reads its secret there.
+// Parse them as that hook would have, so the page renders (and keeps the browser's CSRF secret).
+function parseCookiesIfSkipped(app: FastifyInstance, request: FastifyRequest): void {
+  if (request.cookies == null) request.cookies = app.parseCookie(request.headers.cookie ?? '');
 }
 
 export default fp(errorPagesPlugin, { name: 'error-pages', dependencies: ['pages'] });

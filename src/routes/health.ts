@@ -9,7 +9,7 @@ export default async function healthRoutes(app: FastifyInstance, { db }: { db: D
       return { status: 'ok' };
     } catch (err) {
       request.log.error({ err: (err as Error).message }, 'health check: database did not answer');
-      return reply.code(503).send({ status: 'unavailable' });
+      return reply.code(503).header('retry-after', '5').send({ status: 'unavailable' });
     }
   });
 }

@@ -1,20 +1,13 @@
-// Protected pages: everything registered in this plugin passes the sign-in gate first.
+// Protected pages: everything registered in this plugin passes the sign-in gate first, which
+// also puts the (re-read) account on `request.account`.
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../app.ts';
-import { endSession } from '../session/signin.ts';
-import { setNotice } from '../session/login-cookies.ts';
+import type { Account } from '../accounts/account-store.ts';
 
-export default async function homeRoutes(app: FastifyInstance, { accounts, sessionCookie }: RouteDeps): Promise<void> {
+export default async function homeRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', app.requireSignedIn);
 
   app.get('/', async (request, reply) => {
-    const account = await accounts.findById(request.session.userId as number);
-    if (!account) {
-      // Deleted or disabled since sign-in: the session no longer stands for anyone.
-      await endSession(request, reply, sessionCookie);
-      setNotice(reply, 'session-ended');
-      return reply.redirect('/login', 303);
-    }
+    const account = request.account as Account;
     return reply.page(200, 'home', 'Home', { email: account.email });
   });
 }

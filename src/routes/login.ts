@@ -1,11 +1,15 @@
 // The password step: email + password, then a Verify request to the account's phone.
+// Every counter is taken before the work it guards: the address's and the account's before
+// argon2, the send budgets before Verify.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { RouteDeps } from '../app.ts';
+import type { RouteDeps } from './route-deps.ts';
 import { verifyAgainstDummy, verifyPassword, hashPassword } from '../accounts/passwords.ts';
-import { beginPendingSignIn, signInState } from '../session/signin.ts';
-import { takeNotice, takeReturnTo } from '../session/login-cookies.ts';
 import { startVerification } from '../verify/start-verification.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
+import { phoneAllowed } from '../verify/allowed-countries.ts';
+import { describeWait } from '../state/limits.ts';
+import type { Verdict } from '../state/limits.ts';
+import { setRetryAfter } from '../http/retry-after.ts';
 
 interface LoginBody {
   email: string;
@@ -24,68 +28,78 @@ const loginBodySchema = {
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 const GENERIC_FAILURE = 'That email and password do not match an account.';
-const PER_IP_PER_MINUTE = 20;
-const PER_ACCOUNT_FAILURES = 10;
-const PER_ACCOUNT_WINDOW = '15 minutes';
 
 export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const { accounts, audit, verify } = deps;
-  // Counts failed passwords per account (not per IP), so spreading guesses over addresses does not help.
-  const accountFailures = app.createRateLimit({
-    max: PER_ACCOUNT_FAILURES,
-    timeWindow: PER_ACCOUNT_WINDOW,
-    keyGenerator: (request) => `account:${normalizeEmail((request.body as LoginBody).email)}`,
-  });
+  const { accounts, audit, verify, budgets, limits, allowedCountries } = deps;
+  const { signIn } = app;
 
   const showForm = (reply: FastifyReply, status: number, data: { email?: string; error?: string; notice?: string }) =>
     reply.page(status, 'login', 'Sign in', { ...data, demo: app.demoAccount });
+  const throttled = (reply: FastifyReply, verdict: Verdict & { ok: false }, email: string, what: string) => {
+    setRetryAfter(reply, verdict.retryAfterMs);
+    return showForm(reply, 429, { email, error: `${what} Try again in ${describeWait(verdict.retryAfterMs)}.` });
+  };
 
   app.get('/login', async (request, reply) => {
-    if (signInState(request) === 'signed-in') return reply.redirect('/', 303);
-    return showForm(reply, 200, { notice: takeNotice(request, reply) });
+    if (signIn.state(request) === 'signed-in') return reply.redirect('/', 303);
+    return showForm(reply, 200, { notice: signIn.cookies.takeNotice(request, reply) });
   });
 
   app.post<{ Body: LoginBody }>(
     '/login',
-    {
-      schema: { body: loginBodySchema },
-      preValidation: app.csrfProtection,
-      config: { rateLimit: { max: PER_IP_PER_MINUTE, timeWindow: '1 minute' } },
-    },
+    { schema: { body: loginBodySchema }, preValidation: app.csrfProtection },
     async (request, reply) => {
       const email = normalizeEmail(request.body.email);
       const { password } = request.body;
+      const perAddress = await limits.consume(['password-ip', request.ip]);
+      if (!perAddress.ok) {
+        audit.record('password-throttled', request, { detail: 'address' });
+        return throttled(reply, perAddress, email, 'Too many sign-in attempts from your network.');
+      }
       if (!EMAIL_SHAPE.test(email)) {
         return showForm(reply, 400, { email, error: 'Enter your email address, like name@example.com.' });
       }
       if (password.length === 0) return showForm(reply, 400, { email, error: 'Enter your password.' });
 
-      // A peek: `remaining` is 0 once the account has used up its failures in this window.
-      const throttle = await accountFailures(request, { increment: false });
-      if (!throttle.isAllowed && throttle.remaining === 0) {
-        audit.record('password-throttled', { ip: request.ip });
-        const minutes = Math.max(1, Math.ceil(throttle.ttl / 60000));
-        return showForm(reply, 429, { email, error: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` });
+      const attempt = { email, ip: request.ip, device: signIn.cookies.deviceKey(request, email) };
+      const reservation = await budgets.reservePassword(attempt);
+      if (!reservation.verdict.ok) {
+        audit.record('password-throttled', request, { detail: reservation.verdict.limit });
+        return throttled(reply, reservation.verdict, email, 'Too many attempts.');
       }
 
       const account = await accounts.findByEmail(email);
       const check = account ? await verifyPassword(account.passwordHash, password) : await verifyAgainstDummy(password);
       if (!account || !check.ok) {
-        await accountFailures(request);
-        audit.record('password-failed', { userId: account?.id, ip: request.ip });
+        audit.record('password-failed', request, { userId: account?.id });
+        if (budgets.lockedAccount(reservation)) audit.record('account-locked', request, { userId: account?.id, detail: 'password' });
         return showForm(reply, 401, { email, error: GENERIC_FAILURE });
       }
-      audit.record('password-ok', { userId: account.id, ip: request.ip });
+      await budgets.passwordSucceeded(attempt);
+      audit.record('password-ok', request, { userId: account.id });
       if (check.needsRehash) await accounts.updatePasswordHash(account.id, await hashPassword(password));
 
+      if (!phoneAllowed(account.phone, allowedCountries)) {
+        audit.record('code-send-refused-country', request, { userId: account.id });
+        return showForm(reply, 403, {
+          email,
+          error: "We can't send codes to the phone number on your account (its country is not served). Contact your administrator.",
+        });
+      }
+      const send = await budgets.reserveSend('start', { userId: account.id, phone: account.phone, ip: request.ip });
+      if (!send.verdict.ok) {
+        audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });
+        return throttled(reply, send.verdict, email, 'Too many codes have been sent to your phone.');
+      }
       const started = await startVerification(verify, account.phone, request.log);
       if (!started.ok) {
-        audit.record('code-send-failed', { userId: account.id, ip: request.ip, detail: started.failure });
+        await send.refund(); // nothing was sent: no cooldown, no budget spent
+        audit.record('code-send-failed', request, { userId: account.id, detail: started.failure });
         const { status, message } = describeFailure(started.failure);
         return showForm(reply, status, { email, error: message });
       }
-      audit.record('code-sent', { userId: account.id, ip: request.ip });
-      await beginPendingSignIn(request, account.id, started.requestId, takeReturnTo(request, reply));
+      audit.record('code-sent', request, { userId: account.id });
+      await signIn.begin(request, reply, account.id, started.requestId);
       return reply.redirect('/login/code', 303);
     },
   );
@@ -94,4 +108,3 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
-

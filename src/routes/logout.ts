@@ -1,17 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../app.ts';
-import { endSession } from '../session/signin.ts';
-import { setNotice } from '../session/login-cookies.ts';
+import type { RouteDeps } from './route-deps.ts';
 
-export default async function logoutRoutes(app: FastifyInstance, { audit, sessionCookie }: RouteDeps): Promise<void> {
+export default async function logoutRoutes(app: FastifyInstance, { audit }: RouteDeps): Promise<void> {
   const schema = { body: { type: 'object', properties: { _csrf: { type: 'string', maxLength: 512 } } } };
   app.post('/logout', { schema, preValidation: app.csrfProtection }, async (request, reply) => {
-    const userId = request.session?.userId;
-    await endSession(request, reply, sessionCookie);
-    if (userId !== undefined) {
-      audit.record('signed-out', { userId, ip: request.ip });
-      setNotice(reply, 'signed-out');
-    }
+    const userId = request.session?.signedIn?.userId ?? request.session?.pending?.userId;
+    await app.signIn.end(request, reply, userId === undefined ? undefined : 'signed-out');
+    if (userId !== undefined) audit.record('signed-out', request, { userId });
     return reply.redirect('/login', 303);
   });
 }

@@ -30,6 +30,8 @@ declare module 'fastify' {
 
 type Template = ReturnType<Eta['compile']>;
 
+const RETRY_UNAVAILABLE_S = 5;
+
 async function pagesPlugin(app: FastifyInstance, options: PagesOptions): Promise<void> {
   // Each template is compiled once, on first use, and then called directly: rendering through
   // @fastify/view (and Eta's lookup of the file by name) cost a tenth of a page's CPU time.
@@ -48,6 +50,8 @@ async function pagesPlugin(app: FastifyInstance, options: PagesOptions): Promise
   app.decorateReply('page', async function page(this: FastifyReply, status, name, title, data = {}) {
     const csrfToken = this.generateCsrf();
     this.code(status).header('cache-control', 'no-store');
+    // A service that is down for a moment: tell clients (and proxies) when to come back.
+    if (status === 503 && !this.hasHeader('retry-after')) this.header('retry-after', String(RETRY_UNAVAILABLE_S));
     let html: string;
     try {
       const it = { ...data, title, brand: options.brand, csrfToken };

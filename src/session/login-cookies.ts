@@ -1,11 +1,10 @@
-// Two small signed cookies scoped to /login, so that an anonymous visitor costs no session row:
-// where the user was going (`next`), and why they were sent back to /login (`notice`).
+// The cookies besides the session's, so that an anonymous visitor costs no session row: where
+// the user was going (`next`), why they were sent back to /login (`notice`), and the device
+// cookie of a browser that has signed in to an account before (OWASP's "device cookies": it
+// keeps its own password budget when the account's is spent). All are signed, HttpOnly and
+// Path=/, and in production their names carry the `__Host-` prefix (Secure, no Domain).
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-
-const RETURN_TO_COOKIE = 'next';
-const NOTICE_COOKIE = 'notice';
-const LOGIN_PATH = '/login';
-const TEN_MINUTES_S = 600;
 
 export const NOTICES = {
   'signed-out': 'You have been signed out.',
@@ -13,8 +12,31 @@ export const NOTICES = {
   expired: 'Your code expired. Sign in again to get a new one.',
   'too-many-attempts': 'Too many wrong codes. Sign in again to get a new one.',
   'session-ended': 'Your sign-in timed out. Please start again.',
+  'account-unavailable': 'Your session has ended. Please sign in again.',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
+
+export interface CookieNames {
+  session: string;
+  csrf: string;
+  next: string;
+  notice: string;
+  device: string;
+}
+
+export function cookieNames(production: boolean): CookieNames {
+  const prefix = production ? '__Host-' : '';
+  return {
+    session: `${prefix}sid`,
+    csrf: production ? '__Host-csrf' : '_csrf',
+    next: `${prefix}next`,
+    notice: `${prefix}notice`,
+    device: `${prefix}device`,
+  };
+}
+
+const LOGIN_PATH = '/login';
+const TEN_MINUTES_S = 600;
 
 /** A path on this site (no scheme, no host, no `//`), or undefined. */
 export function sameOriginPath(candidate: unknown): string | undefined {
@@ -27,32 +49,56 @@ export function sameOriginPath(candidate: unknown): string | undefined {
   return candidate;
 }
 
-export function rememberReturnTo(reply: FastifyReply, path: string): void {
-  reply.setCookie(RETURN_TO_COOKIE, path, { signed: true, path: LOGIN_PATH, maxAge: TEN_MINUTES_S });
+export interface LoginCookies {
+  rememberReturnTo(reply: FastifyReply, path: string): void;
+  /** Reads and clears the remembered destination. */
+  takeReturnTo(request: FastifyRequest, reply: FastifyReply): string | undefined;
+  setNotice(reply: FastifyReply, notice: NoticeKey): void;
+  /** Reads and clears the notice: the message is shown once. */
+  takeNotice(request: FastifyRequest, reply: FastifyReply): string | undefined;
+  /** Issues a fresh device cookie for this account (after a full sign-in). */
+  issueDevice(reply: FastifyReply, email: string): void;
+  /** This browser's device key for the account being signed in to, when it holds one. */
+  deviceKey(request: FastifyRequest, email: string): string | undefined;
 }
 
-/** Reads and clears the remembered destination. */
-export function takeReturnTo(request: FastifyRequest, reply: FastifyReply): string | undefined {
-  const value = readSigned(request, RETURN_TO_COOKIE);
-  if (value !== undefined) reply.clearCookie(RETURN_TO_COOKIE, { path: LOGIN_PATH });
-  return sameOriginPath(value);
-}
+export function createLoginCookies(names: CookieNames, deviceDays: number): LoginCookies {
+  const clear = (reply: FastifyReply, name: string) => reply.clearCookie(name, { path: '/' });
+  const readSigned = (request: FastifyRequest, name: string): string | undefined => {
+    const raw = request.cookies[name];
+    if (!raw) return undefined;
+    const result = request.unsignCookie(raw);
+    return result.valid && result.value !== null ? result.value : undefined;
+  };
+  // The cookie names the account by a hash, not the address itself.
+  const accountTag = (email: string) => createHash('sha256').update(email).digest('base64url').slice(0, 22);
 
-export function setNotice(reply: FastifyReply, notice: NoticeKey): void {
-  reply.setCookie(NOTICE_COOKIE, notice, { signed: true, path: LOGIN_PATH, maxAge: 60 });
-}
-
-/** Reads and clears the notice: the message is shown once. */
-export function takeNotice(request: FastifyRequest, reply: FastifyReply): string | undefined {
-  const value = readSigned(request, NOTICE_COOKIE);
-  if (value === undefined) return undefined;
-  reply.clearCookie(NOTICE_COOKIE, { path: LOGIN_PATH });
-  return Object.hasOwn(NOTICES, value) ? NOTICES[value as NoticeKey] : undefined;
-}
-
-function readSigned(request: FastifyRequest, name: string): string | undefined {
-  const raw = request.cookies[name];
-  if (!raw) return undefined;
-  const result = request.unsignCookie(raw);
-  return result.valid && result.value !== null ? result.value : undefined;
+  return {
+    rememberReturnTo(reply, path) {
+      reply.setCookie(names.next, path, { signed: true, path: '/', maxAge: TEN_MINUTES_S });
+    },
+    takeReturnTo(request, reply) {
+      const value = readSigned(request, names.next);
+      if (value !== undefined) clear(reply, names.next);
+      return sameOriginPath(value);
+    },
+    setNotice(reply, notice) {
+      reply.setCookie(names.notice, notice, { signed: true, path: '/', maxAge: 60 });
+    },
+    takeNotice(request, reply) {
+      const value = readSigned(request, names.notice);
+      if (value === undefined) return undefined;
+      clear(reply, names.notice);
+      return Object.hasOwn(NOTICES, value) ? NOTICES[value as NoticeKey] : undefined;
+    },
+    issueDevice(reply, email) {
+      const value = `${accountTag(email)}.${randomBytes(16).toString('base64url')}`;
+      reply.setCookie(names.device, value, { signed: true, path: '/', maxAge: deviceDays * 24 * 60 * 60 });
+    },
+    deviceKey(request, email) {
+      const value = readSigned(request, names.device);
+      const [tag, nonce] = value?.split('.') ?? [];
+      return tag === accountTag(email) && nonce ? nonce : undefined;
+    },
+  };
 }

@@ -1,92 +1,131 @@
-// The sign-in state machine, kept in the server-side session:
-//   anonymous  -> (password right)  -> code pending -> (code right) -> signed in
-// The session ID is rotated on each step. The Verify request ID lives only here, in
-// `session.pending`, and never leaves the server.
+// The sign-in plugin owns the session: every transition (begin, replace the Verify request,
+// complete, end), the timeouts and the gate in front of protected routes. Routes call
+// `app.signIn` and never edit `request.session` themselves. The fields and the timing rules are
+// in signin-state.ts; the counters in src/state/budgets.ts.
+import { randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { rememberReturnTo, sameOriginPath } from './login-cookies.ts';
+import type { Account, AccountStore } from '../accounts/account-store.ts';
+import type { AuditLog } from '../accounts/audit-log.ts';
+import type { Budgets } from '../state/budgets.ts';
+import type { AuthSessionStore } from './auth-session-store.ts';
+import type { CookieNames, LoginCookies, NoticeKey } from './login-cookies.ts';
+import { sameOriginPath } from './login-cookies.ts';
+import { SEEN_WRITE_INTERVAL_MS, hasTimedOut, stateOf } from './signin-state.ts';
+import type { CodeNotice, PendingSignIn, SessionTimes, SignInState } from './signin-state.ts';
 
-export interface PendingSignIn {
-  userId: number;
-  requestId: string;
-  /** ms since epoch */
-  startedAt: number;
-  /** When "send a new code" is allowed again (ms since epoch). */
-  resendAt: number;
+export interface SignInOptions {
+  names: CookieNames;
+  cookies: LoginCookies;
+  store: AuthSessionStore;
+  accounts: AccountStore;
+  audit: AuditLog;
+  budgets: Budgets;
+  times: SessionTimes;
+}
+
+export interface SignIn {
+  state(request: FastifyRequest): SignInState;
+  /** The pending sign-in, while it is pending and within its 10 minutes. */
+  pending(request: FastifyRequest): PendingSignIn | undefined;
+  /** A pending or finished sign-in whose time ran out (the page says so). */
+  timedOut(request: FastifyRequest): boolean;
+  /** After the password step: a new session ID holding only the pending sign-in. */
+  begin(request: FastifyRequest, reply: FastifyReply, userId: number, requestId: string): Promise<void>;
+  /** A code went out again (possibly under a new Verify request): the 10 minutes start over. */
+  codeResent(request: FastifyRequest, requestId: string): void;
+  takeCodeNotice(request: FastifyRequest): CodeNotice | undefined;
+  /**
+   * After the code step: a new session ID, signed in. Undefined when the pending session was
+   * ended meanwhile (a parallel cancel or logout won): nobody is signed in then.
+   */
+  complete(request: FastifyRequest, reply: FastifyReply, account: Account): Promise<string | undefined>;
+  /** Destroys the session server-side, forgets the cookie, renews the CSRF secret. */
+  end(request: FastifyRequest, reply: FastifyReply, notice?: NoticeKey): Promise<void>;
+  /** Holds this pending sign-in's Verify lock; undefined when another request holds it. */
+  holdVerifyCalls(pending: PendingSignIn): Promise<(() => Promise<void>) | undefined>;
+  cookies: LoginCookies;
 }
 
 declare module 'fastify' {
-  interface Session {
-    pending?: PendingSignIn;
-    userId?: number;
-    signedInAt?: number;
-    returnTo?: string;
-  }
   interface FastifyInstance {
-    /** onRequest hook: lets only sessions whose code check succeeded through. */
+    signIn: SignIn;
+    /** onRequest hook: lets only sessions whose code check succeeded through, and sets `request.account`. */
     requireSignedIn: onRequestAsyncHookHandler;
   }
+  interface FastifyRequest {
+    /** The signed-in account, read afresh on each protected request (a disabled account is gone). */
+    account: Account | null;
+  }
 }
 
-export type SignInState = 'anonymous' | 'pending' | 'signed-in';
+async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promise<void> {
+  const { names, cookies, store, accounts, audit, budgets, times } = options;
 
-/** A code request outlives Vonage's own expiry a little, then the pending state is dropped. */
-export const PENDING_TTL_MS = 10 * 60 * 1000;
-export const RESEND_COOLDOWN_MS = 30 * 1000;
+  // The CSRF secret lives in its own cookie: forgetting it makes the next page issue a new one.
+  const renewCsrf = (request: FastifyRequest, reply: FastifyReply) => {
+    delete request.cookies[names.csrf];
+    reply.clearCookie(names.csrf, { path: '/' });
+  };
 
-export function signInState(request: FastifyRequest): SignInState {
-  const session = request.session;
-  if (!session) return 'anonymous';
-  if (typeof session.userId === 'number') return 'signed-in';
-  const pending = session.pending;
-  if (pending && Date.now() - pending.startedAt < PENDING_TTL_MS) return 'pending';
-  return 'anonymous';
-}
+  const signIn: SignIn = {
+    cookies,
+    state: (request) => stateOf(request.session, times),
+    pending: (request) => (stateOf(request.session, times) === 'pending' ? request.session.pending : undefined),
+    timedOut: (request) => hasTimedOut(request.session, times),
 
-/** After the password step: new session ID, carrying only where the user was going. */
-export async function beginPendingSignIn(
-  request: FastifyRequest,
-  userId: number,
-  requestId: string,
-  returnTo: string | undefined,
-): Promise<void> {
-  await request.session.regenerate([]);
-  const now = Date.now();
-  request.session.pending = { userId, requestId, startedAt: now, resendAt: now + RESEND_COOLDOWN_MS };
-  if (returnTo) request.session.returnTo = returnTo;
-}
+    async begin(request, reply, userId, requestId) {
+      const returnTo = cookies.takeReturnTo(request, reply);
+      await request.session.regenerate([]);
+      request.session.pending = { userId, requestId, lockKey: randomBytes(16).toString('base64url'), sentAt: Date.now() };
+      if (returnTo) request.session.returnTo = returnTo;
+    },
 
-/** After the code step: new session ID again; returns where to send the user. */
-export async function completeSignIn(request: FastifyRequest): Promise<string> {
-  const { pending, returnTo } = request.session;
-  if (!pending) throw new Error('completeSignIn without a pending sign-in');
-  await request.session.regenerate([]);
-  request.session.userId = pending.userId;
-  request.session.signedInAt = Date.now();
-  return returnTo ?? '/';
-}
+    codeResent(request, requestId) {
+      const pending = request.session.pending as PendingSignIn;
+      request.session.pending = { ...pending, requestId, sentAt: Date.now() };
+      request.session.codeNotice = 'resent';
+    },
 
-/** Whether this request's session is still in the store (a parallel request may have rotated it). */
-export function sessionStillStored(request: FastifyRequest): Promise<boolean> {
-  return new Promise((resolve) => {
-    request.sessionStore.get(request.session.sessionId, (error, session) => resolve(!error && Boolean(session)));
-  });
-}
+    takeCodeNotice(request) {
+      const notice = request.session.codeNotice;
+      if (notice) delete request.session.codeNotice;
+      return notice;
+    },
 
-/** Destroys the session server-side and tells the browser to forget the cookie. */
-export async function endSession(request: FastifyRequest, reply: FastifyReply, cookieName: string): Promise<void> {
-  if (request.session?.sessionId) await request.session.destroy();
-  reply.clearCookie(cookieName, { path: '/' });
-}
+    async complete(request, reply, account) {
+      const { returnTo, sessionId } = request.session;
+      // The one atomic decision: of this request and a parallel cancel, logout or second
+      // submit, only the one that ends the pending session's row goes on.
+      if (!(await store.claim(sessionId))) return undefined;
+      await request.session.regenerate([]);
+      const now = Date.now();
+      request.session.signedIn = { userId: account.id, signedInAt: now, seenAt: now };
+      renewCsrf(request, reply);
+      cookies.issueDevice(reply, account.email);
+      return returnTo ?? '/';
+    },
 
-async function signInPlugin(app: FastifyInstance, { sessionCookie }: { sessionCookie: string }): Promise<void> {
+    async end(request, reply, notice) {
+      if (request.session?.sessionId) await request.session.destroy();
+      reply.clearCookie(names.session, { path: '/' });
+      renewCsrf(request, reply);
+      if (notice) cookies.setNotice(reply, notice);
+    },
+
+    holdVerifyCalls: (pending) => budgets.holdVerifyCalls(pending.lockKey),
+  };
+
+  app.decorate('signIn', signIn);
+  app.decorateRequest('account', null);
+
   // A cookie signed with an older SESSION_SECRET still verifies, but @fastify/session signs the ID
   // afresh, sees the two differ on an unchanged session, and clears the cookie: the user would be
   // signed out on their next request. Saving the session re-issues the cookie under the new secret.
   app.addHook('onRequest', (request, _reply, done) => {
-    const cookie = request.cookies[sessionCookie];
+    const cookie = request.cookies[names.session];
     const session = request.session;
-    if (cookie && session?.encryptedSessionId && cookie !== session.encryptedSessionId && signInState(request) !== 'anonymous') {
+    if (cookie && session?.encryptedSessionId && cookie !== session.encryptedSessionId && signIn.state(request) !== 'anonymous') {
       session.save(done);
       return;
     }
@@ -94,14 +133,32 @@ async function signInPlugin(app: FastifyInstance, { sessionCookie }: { sessionCo
   });
 
   app.decorate('requireSignedIn', async function requireSignedIn(request: FastifyRequest, reply: FastifyReply) {
-    const state = signInState(request);
-    if (state === 'signed-in') return;
+    const state = signIn.state(request);
+    if (state === 'signed-in') {
+      const signedIn = request.session.signedIn as NonNullable<typeof request.session.signedIn>;
+      const account = await accounts.findById(signedIn.userId);
+      if (!account) {
+        // Disabled or deleted since sign-in: the session no longer stands for anyone.
+        audit.record('session-ended', request, { userId: signedIn.userId, detail: 'account-unavailable' });
+        await signIn.end(request, reply, 'account-unavailable');
+        return reply.redirect('/login', 303);
+      }
+      request.account = account;
+      const now = Date.now();
+      if (now - signedIn.seenAt >= SEEN_WRITE_INTERVAL_MS) request.session.signedIn = { ...signedIn, seenAt: now };
+      return;
+    }
     const goingTo = request.method === 'GET' ? sameOriginPath(request.url) : undefined;
     if (state === 'pending') {
       if (goingTo) request.session.returnTo = goingTo;
       return reply.redirect('/login/code', 303);
     }
-    if (goingTo) rememberReturnTo(reply, goingTo);
+    if (signIn.timedOut(request)) {
+      const userId = request.session.signedIn?.userId ?? request.session.pending?.userId;
+      audit.record('session-ended', request, { userId, detail: 'timed-out' });
+      await signIn.end(request, reply, 'session-ended');
+    }
+    if (goingTo) cookies.rememberReturnTo(reply, goingTo);
     return reply.redirect('/login', 303);
   });
 }

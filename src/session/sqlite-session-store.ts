@@ -1,16 +1,14 @@
-import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 import type { Database } from '../db/connection.ts';
+import type { AuthSessionStore, SessionRules } from './auth-session-store.ts';
 
-export type SqliteSessionStoreOptions = {
-  /** Row lifetime when the session cookie has no expiry of its own (a browser-session cookie). */
-  ttlMs: number;
+export type SqliteSessionStoreOptions = SessionRules & {
   /** Told about a failed background prune; the next prune simply tries again. */
   onPruneError?: (error: unknown) => void;
 };
 
-export type SqliteSessionStore = SessionStore & {
-  /** Deletes expired rows; returns how many. */
+export type SqliteSessionStore = AuthSessionStore & {
+  /** Deletes expired rows and old tombstones; returns how many sessions. */
   pruneExpired(): number;
   /** Prunes every `intervalMs` on an unref'd timer, so it never keeps the process alive. */
   startPruning(intervalMs: number): void;
@@ -21,25 +19,54 @@ export type SqliteSessionStore = SessionStore & {
 type Callback = (error?: unknown) => void;
 type SessionCallback = (error: unknown, session?: Session | null) => void;
 
+/** A tombstone outlives any request that could still be holding its session. */
+const TOMBSTONE_MS = 60 * 60 * 1000;
+
 /**
  * A @fastify/session store on the `sessions` table. It runs on every request, so each call is
  * one prepared statement on the primary key, and better-sqlite3 being synchronous, callbacks
  * are called before returning (as the plugin's own MemoryStore does).
+ *
+ * An ended session never comes back: `destroy` leaves a tombstone in `ended_sessions` and `set`
+ * writes nothing for an ID found there, in the same statement, so a request that was still in
+ * flight when a parallel logout, cancel or rotation ended its session cannot write it back.
  */
 export function createSqliteSessionStore(db: Database, options: SqliteSessionStoreOptions): SqliteSessionStore {
-  const { ttlMs, onPruneError } = options;
+  const { expiresAt, accountOf, onPruneError } = options;
   // An expired row reads as absent even before the pruner deletes it.
   const selectLive = db
     .prepare<[string, number], string>('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?')
     .pluck();
-  const upsert = db.prepare<[string, string, number]>(
-    `INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)
-     ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
+  const upsertUnlessEnded = db.prepare<[{ sid: string; data: string; expiresAt: number; userId: number | null }]>(
+    `INSERT INTO sessions (sid, data, expires_at, user_id)
+     SELECT :sid, :data, :expiresAt, (SELECT id FROM users WHERE id = :userId)
+     WHERE NOT EXISTS (SELECT 1 FROM ended_sessions WHERE sid = :sid)
+     ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id`,
   );
   const remove = db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?');
+  const tombstone = db.prepare<[string, number]>('INSERT OR IGNORE INTO ended_sessions (sid, ended_at) VALUES (?, ?)');
+  const tombstoneAccount = db.prepare<[number, number]>(
+    'INSERT OR IGNORE INTO ended_sessions (sid, ended_at) SELECT sid, ? FROM sessions WHERE user_id = ?',
+  );
+  const removeAccount = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
   const removeExpired = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
-  let pruneTimer: NodeJS.Timeout | undefined;
+  const removeOldTombstones = db.prepare<[number]>('DELETE FROM ended_sessions WHERE ended_at <= ?');
 
+  /** Deletes the row and leaves a tombstone, in one transaction; true when a live row was there. */
+  const end = db.transaction((sid: string): boolean => {
+    const existed = remove.run(sid).changes > 0;
+    if (existed) tombstone.run(sid, Date.now());
+    return existed;
+  });
+  const endAccount = db.transaction((userId: number): number => {
+    tombstoneAccount.run(Date.now(), userId);
+    return removeAccount.run(userId).changes;
+  });
+  const prune = () => {
+    removeOldTombstones.run(Date.now() - TOMBSTONE_MS);
+    return removeExpired.run(Date.now()).changes;
+  };
+  let pruneTimer: NodeJS.Timeout | undefined;
   const stopPruning = () => {
     if (pruneTimer) clearInterval(pruneTimer);
     pruneTimer = undefined;
@@ -60,7 +87,7 @@ export function createSqliteSessionStore(db: Database, options: SqliteSessionSto
 
     set(sid: string, session: Session, callback: Callback) {
       try {
-        upsert.run(sid, serializeSession(session), expiryOf(session) ?? Date.now() + ttlMs);
+        upsertUnlessEnded.run({ sid, data: serializeSession(session), expiresAt: expiresAt(session), userId: accountOf(session) ?? null });
       } catch (error) {
         callback(error);
         return;
@@ -70,7 +97,7 @@ export function createSqliteSessionStore(db: Database, options: SqliteSessionSto
 
     destroy(sid: string, callback: Callback) {
       try {
-        remove.run(sid);
+        end(sid);
       } catch (error) {
         callback(error);
         return;
@@ -78,16 +105,22 @@ export function createSqliteSessionStore(db: Database, options: SqliteSessionSto
       callback();
     },
 
-    pruneExpired() {
-      return removeExpired.run(Date.now()).changes;
+    async claim(sid) {
+      return end(sid);
     },
+
+    async endAllForAccount(userId) {
+      return endAccount(userId);
+    },
+
+    pruneExpired: prune,
 
     startPruning(intervalMs: number) {
       stopPruning();
       pruneTimer = setInterval(() => {
         if (!db.open) return stopPruning();
         try {
-          removeExpired.run(Date.now());
+          prune();
         } catch (error) {
           onPruneError?.(error);
         }
@@ -118,11 +151,4 @@ function parseSession(data: string): Session | null {
     // Unreadable row (hand-edited or truncated): start a fresh session rather than fail the request.
     return null;
   }
-}
-
-function expiryOf(session: Session): number | undefined {
-  const expires = session.cookie?.expires;
-  if (expires == null) return undefined;
-  const time = new Date(expires).getTime();
-  return Number.isFinite(time) ? time : undefined;
 }

@@ -61,9 +61,28 @@ describe('account store', () => {
     expect(db.prepare('SELECT updated_at FROM users WHERE id = ?').pluck().get(aliceId)).not.toBe('2000-01-01 00:00:00');
   });
 
-  it('answers with promises, like the PostgreSQL store will', () => {
-    const pending = accounts.findByEmail('alice@example.com');
-    expect(pending).toBeInstanceOf(Promise);
-    return pending;
+  it('finds nothing for an email or id of the wrong type, rather than throwing', async () => {
+    // What a route could pass on from a malformed form or an old session record.
+    expect(await accounts.findByEmail(['alice@example.com'] as unknown as string)).toBeUndefined();
+    expect(await accounts.findByEmail(undefined as unknown as string)).toBeUndefined();
+    for (const id of [String(aliceId), aliceId + 0.5, Number.NaN, 2 ** 53, undefined]) {
+      expect(await accounts.findById(id as number)).toBeUndefined();
+    }
+  });
+
+  it('changes only the given account’s password hash', async () => {
+    const bobHash = () => db.prepare("SELECT password_hash FROM users WHERE email = 'bob@example.com'").pluck().get();
+    await accounts.updatePasswordHash(aliceId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA');
+    expect(bobHash()).toBe(ALICE_HASH);
+  });
+
+  it('reports a database failure as a rejected promise, never a synchronous throw', async () => {
+    // Callers rely on `await`/`.catch()` seeing every failure, as they will with the PostgreSQL store.
+    db.close();
+    let lookups: Array<Promise<unknown>> = [];
+    expect(() => {
+      lookups = [accounts.findByEmail('alice@example.com'), accounts.findById(aliceId), accounts.updatePasswordHash(aliceId, ALICE_HASH)];
+    }).not.toThrow();
+    for (const lookup of lookups) await expect(lookup).rejects.toThrow(/database connection is not open/);
   });
 });

@@ -1,11 +1,19 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'signin-config-'));
+const folders: string[] = [];
+const tmp = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'signin-config-'));
+  folders.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
 const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const SECRET = 'x'.repeat(32);
 
@@ -84,10 +92,79 @@ describe('config', () => {
     [{ PORT: '70000' }, /^PORT must be a number/],
     [{ VERIFY_TIMEOUT_MS: '10' }, /^VERIFY_TIMEOUT_MS must be/],
     [{ NODE_ENV: 'production', SESSION_SECRET: SECRET, DEBUG: 'vonage:*' }, /^DEBUG enables the Vonage SDK debug log/],
+    [{ LOG_LEVEL: 'verbose' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
+    [{ SESSION_IDLE_MINUTES: '0' }, /^SESSION_IDLE_MINUTES must be a number of minutes from 1 to 1440, got "0"/],
+    [{ SESSION_IDLE_MINUTES: '1441' }, /^SESSION_IDLE_MINUTES must be a number/],
+    [{ SESSION_IDLE_MINUTES: '2.5' }, /^SESSION_IDLE_MINUTES must be a number/],
+    [{ SESSION_MAX_HOURS: '721' }, /^SESSION_MAX_HOURS must be a number of hours from 1 to 720/],
+    [{ SESSION_MAX_HOURS: 'a day' }, /^SESSION_MAX_HOURS must be a number/],
+    [{ SESSION_MAX_HOURS: '1', SESSION_IDLE_MINUTES: '90' }, /^SESSION_MAX_HOURS \(1 h\) is shorter than SESSION_IDLE_MINUTES \(90 min\)/],
+    [{ AUDIT_RETENTION_DAYS: '0' }, /^AUDIT_RETENTION_DAYS must be a number of days from 1 to 3650/],
+    [{ AUDIT_RETENTION_DAYS: '3651' }, /^AUDIT_RETENTION_DAYS must be a number/],
+    [{ VERIFY_ALLOWED_COUNTRIES: '1,4x4' }, /^VERIFY_ALLOWED_COUNTRIES: "4x4" is not a country calling code/],
+    [{ VERIFY_ALLOWED_COUNTRIES: '044' }, /^VERIFY_ALLOWED_COUNTRIES: "044" is not/],
+    [{ VERIFY_ALLOWED_COUNTRIES: '1234' }, /^VERIFY_ALLOWED_COUNTRIES: "1234" is not/],
+    [{ VERIFY_ALLOWED_COUNTRIES: ',' }, /^VERIFY_ALLOWED_COUNTRIES has no calling codes/],
+    [{ NODE_ENV: 'production', SESSION_SECRET: SECRET, VONAGE_API_KEY: 'k', VONAGE_API_SECRET: 's', TRUST_PROXY: 'true' }, /^TRUST_PROXY=true is refused in production .*127\.0\.0\.1, 10\.0\.0\.0\/8 or loopback/],
+    [{ TRUST_PROXY: '127.0.0.1,loopbak' }, /^TRUST_PROXY: "loopbak" is not an IP address, a CIDR range or one of loopback/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY: "10.0.0.0\/33" is not/],
+    [{ TRUST_PROXY: 'proxy.internal' }, /^TRUST_PROXY: "proxy.internal" is not/],
+    [{ TRUST_PROXY: ' , ' }, /^TRUST_PROXY has no addresses/],
   ])('refuses %o with one line naming the variable', (env, message) => {
     const text = errorOf({ DATABASE_URL: db(), ...env });
     expect(text).toMatch(message);
     expect(text).not.toContain('\n');
+  });
+
+  it('reads the session, audit and country settings, with their defaults', () => {
+    const defaults = loadConfig({ DATABASE_URL: db() });
+    expect(defaults).toMatchObject({ sessionIdleMinutes: 30, sessionMaxHours: 12, auditRetentionDays: 90, verifyAllowedCountries: [], logLevel: 'info' });
+    const set = loadConfig({
+      DATABASE_URL: db(),
+      SESSION_IDLE_MINUTES: '60',
+      SESSION_MAX_HOURS: '1',
+      AUDIT_RETENTION_DAYS: '365',
+      VERIFY_ALLOWED_COUNTRIES: ' 1, +44,353,44, ',
+      LOG_LEVEL: 'WARN',
+    });
+    expect(set).toMatchObject({ sessionIdleMinutes: 60, sessionMaxHours: 1, auditRetentionDays: 365, logLevel: 'warn' });
+    expect(set.verifyAllowedCountries).toEqual(['1', '44', '353']);
+  });
+
+  it('trusts the listed proxies (cleaned up for Fastify), and `true` only outside production', () => {
+    expect(loadConfig({ DATABASE_URL: db(), TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8 ,loopback,::1,fd00::/8' }).trustProxy).toBe(
+      '127.0.0.1,10.0.0.0/8,loopback,::1,fd00::/8',
+    );
+    expect(loadConfig({ DATABASE_URL: db(), TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ DATABASE_URL: db(), TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    const production = { DATABASE_URL: db(), NODE_ENV: 'production', SESSION_SECRET: SECRET, VONAGE_API_KEY: 'k', VONAGE_API_SECRET: 's' };
+    expect(loadConfig({ ...production, TRUST_PROXY: 'uniquelocal' }).trustProxy).toBe('uniquelocal');
+  });
+
+  describe('warns when real Vonage credentials are used outside production', () => {
+    const legacy = { VONAGE_API_KEY: 'k', VONAGE_API_SECRET: 's' };
+    it.each(['https://api.nexmo.com', 'https://api-eu.vonage.com', 'https://API.NEXMO.COM/', 'https://api-us.nexmo.com'])('at %s', (host) => {
+      const { warnings } = loadConfig({ DATABASE_URL: db(), NODE_ENV: 'test', ...legacy, VONAGE_API_HOST: host });
+      expect(warnings).toEqual([
+        'Real Vonage credentials are set outside production (NODE_ENV=test): codes will be sent by real SMS and cost money',
+      ]);
+    });
+
+    it('with v2 credentials and the default host too', () => {
+      expect(loadConfig({ DATABASE_URL: db(), VONAGE_APPLICATION_ID: 'app', VONAGE_PRIVATE_KEY: pem }).warnings[0]).toMatch(
+        /^Real Vonage credentials are set outside production \(NODE_ENV=development\)/,
+      );
+    });
+
+    it('but not in production, in demo mode, or against a simulator or look-alike host', () => {
+      const none = (env: Record<string, string>) => expect(loadConfig({ DATABASE_URL: db(), ...env }).warnings).toEqual([]);
+      none({ NODE_ENV: 'production', SESSION_SECRET: SECRET, ...legacy });
+      none({});
+      none({ VERIFY_API: 'demo', ...legacy });
+      none({ ...legacy, VONAGE_API_HOST: 'http://127.0.0.1:9999' });
+      none({ ...legacy, VONAGE_API_HOST: 'https://notvonage.com' });
+      none({ ...legacy, VONAGE_API_HOST: 'https://api.nexmo.com.example.org' });
+    });
   });
 
   it('refuses a DATABASE_URL it cannot use, naming it', () => {

@@ -69,9 +69,8 @@ export async function openPage(browser: Browser, options: BrowserContextOptions 
     const where = msg.location().url;
     if (/^Failed to load resource/.test(msg.text()) && documentsWithErrorStatus.has(where)) return;
     if (msg.type() !== 'error' && !/Content Security Policy/i.test(msg.text())) return;
-    // Chromium asks for /favicon.ico once per browser, so it would land on whichever test ran first:
-    // signin.test.ts checks the favicon in a test of its own.
-    if (where.endsWith('/favicon.ico')) return;
+    // No exception for /favicon.ico: pages name their icon (signin.test.ts checks it loads), so
+    // Chromium only asks for /favicon.ico when a page lost its icon link, and that is a problem.
     problems.push(`console ${msg.type()}: ${msg.text()} (${where})`);
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));

@@ -110,7 +110,9 @@ export interface TestClient {
   sessionId(): string | undefined;
 }
 
-export function createTestClient(app: FastifyInstance): TestClient {
+/** `headers` go with every request (e.g. the TLS proxy's `x-forwarded-proto: https`). */
+export function createTestClient(app: FastifyInstance, headers: Record<string, string> = {}): TestClient {
+  const always = headers;
   const jar = createCookieJar();
   let csrf: string | undefined;
   const remember = (res: LightMyRequestResponse) => {
@@ -123,7 +125,7 @@ export function createTestClient(app: FastifyInstance): TestClient {
   const client: TestClient = {
     jar,
     async get(url) {
-      return remember(await app.inject({ method: 'GET', url, cookies: { ...jar.cookies } }));
+      return remember(await app.inject({ method: 'GET', url, cookies: { ...jar.cookies }, headers: always }));
     },
     async post(url, fields = {}, headers = {}) {
       if (csrf === undefined) await client.get('/login');
@@ -133,7 +135,7 @@ export function createTestClient(app: FastifyInstance): TestClient {
           method: 'POST',
           url,
           cookies: { ...jar.cookies },
-          headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+          headers: { ...always, ...headers, 'content-type': 'application/x-www-form-urlencoded' },
           payload,
         }),
       );
@@ -144,7 +146,7 @@ export function createTestClient(app: FastifyInstance): TestClient {
       await client.get('/login/code');
       return client.post('/login/code', { code: sim.lastCode(ALICE.phone) as string });
     },
-    sessionId: () => jar.cookies.sid,
+    sessionId: () => jar.cookies.sid ?? jar.cookies['__Host-sid'],
   };
   return client;
 }

@@ -1,7 +1,7 @@
 // Bad input gets a clear message and a 4xx, never a 5xx: CSRF, malformed and oversized forms,
-// throttling, unknown pages.
+// unknown pages (throttling: password-budget and code-budget tests).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, createTestClient, startTestApp } from '../helpers/test-app.ts';
+import { createTestClient, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
 import { csrfFrom } from '../helpers/cookie-jar.ts';
 
@@ -68,7 +68,7 @@ describe('bad input', () => {
     expect(res.statusCode).toBe(413);
   });
 
-  it('a body that is not a form answers 400, never 5xx', async () => {
+  it('a body that is not a form answers 415, never 5xx', async () => {
     const { cookies } = await csrfPair();
     const cases = [
       { headers: { 'content-type': 'application/json' }, payload: '{"email": ' },
@@ -78,7 +78,7 @@ describe('bad input', () => {
     ];
     for (const { headers, payload } of cases) {
       const res = await t.app.inject({ method: 'POST', url: '/login', cookies, headers, payload });
-      expect(res.statusCode).toBe(400);
+      expect(res.statusCode).toBe(415);
     }
     const odd = await t.app.inject({ method: 'POST', url: '/login', cookies, headers: FORM, payload: '%%%' });
     expect(odd.statusCode).toBeGreaterThanOrEqual(400);
@@ -86,10 +86,14 @@ describe('bad input', () => {
   });
 
   it('a 403 that is not about CSRF does not say the form expired', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/static/../src/app.ts' });
-    expect(res.statusCode).toBeGreaterThanOrEqual(400);
-    expect(res.statusCode).toBeLessThan(500);
+    // A path that climbs out of public/ with a backslash: @fastify/static refuses it with a 403.
+    // (A plain `/static/../` is resolved to another URL before it reaches the static files: a 404.)
+    const res = await t.app.inject({ method: 'GET', url: '/static/..%5c..%5cpackage.json' });
+    expect(res.statusCode).toBe(403);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.body).toContain('Not allowed');
     expect(res.body).not.toContain('This form has expired');
+    expect(res.body).not.toContain('"name": "verify-signin"');
   });
 
   it('a forged or garbage session cookie is treated as no session', async () => {
@@ -113,40 +117,3 @@ describe('bad input', () => {
   });
 });
 
-describe('throttling', () => {
-  it('ten failed passwords for one account answer 429, even for the right password, from any address', async () => {
-    const t = await startTestApp({ api: 'legacy', env: { TRUST_PROXY: 'true' } });
-    try {
-      const c = createTestClient(t.app);
-      for (let i = 0; i < 10; i++) {
-        const res = await c.post('/login', { email: ALICE.email, password: `wrong ${i}` }, { 'x-forwarded-for': `203.0.113.${i}` });
-        expect(res.statusCode).toBe(401);
-      }
-      const right = await c.post('/login', { email: ALICE.email.toUpperCase(), password: ALICE.password }, { 'x-forwarded-for': '198.51.100.7' });
-      expect(right.statusCode).toBe(429);
-      expect(right.body).toMatch(/Too many attempts\. Try again in \d+ minutes?/);
-      expect(right.body).toContain('name="password"');
-      expect(t.sim.sent).toHaveLength(0);
-      // another account is not affected
-      const other = await c.post('/login', { email: 'bob@example.com', password: 'x' });
-      expect(other.statusCode).toBe(401);
-    } finally {
-      await t.close();
-    }
-  });
-
-  it('more than 20 password attempts a minute from one address answer 429', async () => {
-    const t = await startTestApp({ api: 'legacy' });
-    try {
-      const c = createTestClient(t.app);
-      const statuses: number[] = [];
-      for (let i = 0; i < 21; i++) {
-        statuses.push((await c.post('/login', { email: `user${i}@example.com`, password: 'x' })).statusCode);
-      }
-      expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
-      expect(statuses[20]).toBe(429);
-    } finally {
-      await t.close();
-    }
-  });
-});

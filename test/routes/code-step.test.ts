@@ -77,9 +77,10 @@ describe.each<Api>(['v2', 'legacy'])('code step over the %s Verify API', (api) =
 
   it('resend waits for the cooldown, then delivers again and the code still signs in', async () => {
     const early = await c.post('/login/code/resend');
-    expect(early.statusCode).toBe(303);
-    expect(early.headers.location).toBe('/login/code');
-    expect((await c.get('/login/code')).body).toContain('wait a little');
+    expect(early.statusCode).toBe(429);
+    expect(Number(early.headers['retry-after'])).toBeGreaterThanOrEqual(29);
+    expect(early.body).toMatch(/A code was sent moments ago\. You can ask for another soon\. Try again in (29|30) seconds\./);
+    expect(early.body).toContain('name="code"');
     expect(t.sim.sent).toHaveLength(1);
 
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
@@ -140,7 +141,7 @@ describe.each<Api>(['v2', 'legacy'])('code step over the %s Verify API', (api) =
     expect((await c.get('/')).headers.location).toBe('/login');
   });
 
-  it('submitting the right code twice at once (a double click) signs in, not out', async () => {
+  it('submitting the right code twice at once (a double click) signs in once; the other waits its turn (429), never signs out', async () => {
     const form = (await c.get('/login/code')).body;
     const csrf = /name="_csrf" value="([^"]+)"/.exec(form)![1];
     const submit = () =>
@@ -152,9 +153,11 @@ describe.each<Api>(['v2', 'legacy'])('code step over the %s Verify API', (api) =
         payload: new URLSearchParams({ _csrf: csrf, code: code() }).toString(),
       });
     const both = await Promise.all([submit(), submit()]);
-    expect(both.map((res) => res.statusCode)).toEqual([303, 303]);
-    expect(both.map((res) => res.headers.location)).toEqual(['/', '/']);
-    // neither response clears the cookie the other sets; the browser keeps the new one
+    expect(both.map((res) => res.statusCode).sort()).toEqual([303, 429]);
+    expect(both.find((res) => res.statusCode === 303)?.headers.location).toBe('/');
+    expect(both.find((res) => res.statusCode === 429)?.headers['retry-after']).toBe('1');
+    // only one check reached Vonage, and neither response clears the cookie the other sets
+    expect(t.sim.requests.filter((r) => r.method === 'POST' && /check|\/v2\/verify\/[\w-]+$/.test(r.path))).toHaveLength(1);
     for (const res of both) expect(res.cookies.filter((k) => k.name === 'sid' && k.value === '')).toEqual([]);
     const winner = both.flatMap((res) => res.cookies).find((k) => k.name === 'sid')!;
     const home = await t.app.inject({ method: 'GET', url: '/', cookies: { sid: winner.value } });

@@ -20,6 +20,7 @@ describe.each<Api>(['v2', 'legacy'])('Verify outages over the %s API', (api) => 
     t.sim.setFailureMode(mode);
     const failed = await c.post('/login', { email: ALICE.email, password: ALICE.password });
     expect(failed.statusCode).toBe(503);
+    expect(failed.headers['retry-after']).toBe('5');
     expect(failed.body).toContain("couldn&#39;t reach the verification service");
     expect(failed.body).toContain('value="alice@example.com"'); // the email typed is kept
     expect(c.sessionId()).toBeUndefined();
@@ -36,6 +37,7 @@ describe.each<Api>(['v2', 'legacy'])('Verify outages over the %s API', (api) => 
     t.sim.setFailureMode(mode);
     const failed = await c.post('/login/code', { code: t.sim.lastCode(ALICE.phone) as string });
     expect(failed.statusCode).toBe(503);
+    expect(failed.headers['retry-after']).toBe('5');
     expect(failed.body).toContain('name="code"');
     t.sim.setFailureMode('normal');
     const retried = await c.post('/login/code', { code: t.sim.lastCode(ALICE.phone) as string });

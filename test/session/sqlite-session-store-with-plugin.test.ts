@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connection.ts';
 import { applyMigrations } from '../../src/db/migrations.ts';
 import { createSqliteSessionStore } from '../../src/session/sqlite-session-store.ts';
+import { sessionRules } from '../../src/session/signin-state.ts';
 import { useTempDir } from '../db/temp-dir.ts';
 
 // The store as @fastify/session really drives it: its Session and Cookie objects, its expiry check.
@@ -27,7 +28,7 @@ describe('SQLite session store behind @fastify/session', () => {
   async function buildCounterApp(file: string, maxAge = HOUR) {
     const db = openDatabase(file);
     applyMigrations(db, [REPO_MIGRATIONS]);
-    const store = createSqliteSessionStore(db, { ttlMs: HOUR });
+    const store = createSqliteSessionStore(db, sessionRules({ idleMs: 30 * 60 * 1000, maxMs: 12 * 60 * 60 * 1000 }, HOUR));
     const app = Fastify();
     await app.register(fastifyCookie);
     await app.register(fastifySession, {

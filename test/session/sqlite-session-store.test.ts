@@ -6,6 +6,7 @@ import { openDatabase } from '../../src/db/connection.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { applyMigrations } from '../../src/db/migrations.ts';
 import { createSqliteSessionStore } from '../../src/session/sqlite-session-store.ts';
+import { sessionRules } from '../../src/session/signin-state.ts';
 import type { SqliteSessionStore } from '../../src/session/sqlite-session-store.ts';
 import { useTempDir } from '../db/temp-dir.ts';
 
@@ -39,7 +40,7 @@ describe('SQLite session store', () => {
   beforeEach(() => {
     db = openDatabase(dbFile());
     applyMigrations(db, [REPO_MIGRATIONS]);
-    store = createSqliteSessionStore(db, { ttlMs: HOUR });
+    store = createSqliteSessionStore(db, sessionRules({ idleMs: 30 * 60 * 1000, maxMs: 12 * 60 * 60 * 1000 }, HOUR));
     return () => {
       store.close();
       if (db.open) db.close();
@@ -48,9 +49,9 @@ describe('SQLite session store', () => {
 
   it('gives back what it was given, with the cookie expiry', async () => {
     const expires = new Date(Date.now() + HOUR);
-    await setSession(store, 'sid-1', sessionExpiringAt(expires, { userId: 7, pending: { step: 'code' } }));
+    await setSession(store, 'sid-1', sessionExpiringAt(expires, { userId: 7, note: { step: 'code' } }));
     const session = await getSession(store, 'sid-1');
-    expect(session).toMatchObject({ userId: 7, pending: { step: 'code' } });
+    expect(session).toMatchObject({ userId: 7, note: { step: 'code' } });
     expect(new Date(session!.cookie.expires as unknown as string).getTime()).toBe(expires.getTime());
     expect(rowOf('sid-1')?.expiresAt).toBe(expires.getTime());
   });
@@ -71,6 +72,37 @@ describe('SQLite session store', () => {
     await destroySession(store, 'sid-1');
     expect(await getSession(store, 'sid-1')).toBeNull();
     expect(rowOf('sid-1')).toBeUndefined();
+  });
+
+  it('never writes back a destroyed session: a late set for its ID is dropped', async () => {
+    await setSession(store, 'sid-1', sessionExpiringAt(new Date(Date.now() + HOUR), { step: 1 }));
+    await destroySession(store, 'sid-1');
+    await setSession(store, 'sid-1', sessionExpiringAt(new Date(Date.now() + HOUR), { step: 2 }));
+    expect(await getSession(store, 'sid-1')).toBeNull();
+    expect(rowOf('sid-1')).toBeUndefined();
+    // a brand-new ID is stored as usual
+    await setSession(store, 'sid-2', sessionExpiringAt(new Date(Date.now() + HOUR), { step: 3 }));
+    expect(await getSession(store, 'sid-2')).toMatchObject({ step: 3 });
+  });
+
+  it('claim: of many requests racing to end one session, exactly one wins', async () => {
+    await setSession(store, 'sid-1', sessionExpiringAt(new Date(Date.now() + HOUR)));
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.claim('sid-1')));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.claim('never-stored')).toBe(false);
+  });
+
+  it('ends every session of one account in one step, and none of another', async () => {
+    const pending = (userId: number) => ({ pending: { userId, requestId: 'r', lockKey: 'k', sentAt: Date.now() } });
+    const signedIn = (userId: number) => ({ signedIn: { userId, signedInAt: Date.now(), seenAt: Date.now() } });
+    db.exec("INSERT INTO users (id, email, phone, password_hash) VALUES (1, 'a@example.com', '+15555550100', '$argon2id$x'), (2, 'b@example.com', '+15555550101', '$argon2id$y')");
+    await setSession(store, 'a-1', sessionExpiringAt(null, signedIn(1)));
+    await setSession(store, 'a-2', sessionExpiringAt(null, pending(1)));
+    await setSession(store, 'b-1', sessionExpiringAt(null, signedIn(2)));
+    expect(await store.endAllForAccount(1)).toBe(2);
+    expect(db.prepare('SELECT sid FROM sessions').pluck().all()).toEqual(['b-1']);
+    await setSession(store, 'a-1', sessionExpiringAt(null, signedIn(1)));
+    expect(rowOf('a-1')).toBeUndefined();
   });
 
   it('reads an expired session as absent, even before it is pruned', async () => {
@@ -133,7 +165,7 @@ describe('SQLite session store', () => {
     db.close();
 
     db = openDatabase(dbFile());
-    store = createSqliteSessionStore(db, { ttlMs: HOUR });
+    store = createSqliteSessionStore(db, sessionRules({ idleMs: 30 * 60 * 1000, maxMs: 12 * 60 * 60 * 1000 }, HOUR));
     expect(await getSession(store, 'sid-1')).toMatchObject({ userId: 7 });
   });
 });

@@ -1,0 +1,87 @@
+// The fields the sign-in keeps in the server-side session, and the rules that read them. Only
+// the sign-in plugin (signin.ts) writes these fields; everything here is a pure function of a
+// session and the clock, so the store can apply the same expiry the gate does.
+//
+//   anonymous -> (password right) -> pending -> (code right) -> signed in
+//
+// The Verify request ID lives only in `pending.requestId` and never leaves the server.
+import type { Session } from 'fastify';
+import type { SessionRules } from './auth-session-store.ts';
+
+export interface PendingSignIn {
+  userId: number;
+  requestId: string;
+  /** Random: names this sign-in's lock, so its Verify calls run one at a time. */
+  lockKey: string;
+  /** When the latest code was sent (ms since epoch); the pending state ends 10 minutes later. */
+  sentAt: number;
+}
+
+export interface SignedIn {
+  userId: number;
+  /** ms since epoch; the session ends SESSION_MAX_HOURS later whatever happens. */
+  signedInAt: number;
+  /** Last request seen, written at most once a minute; idle for SESSION_IDLE_MINUTES ends it. */
+  seenAt: number;
+}
+
+export type CodeNotice = 'resent';
+
+declare module 'fastify' {
+  interface Session {
+    pending?: PendingSignIn;
+    signedIn?: SignedIn;
+    /** Where the user was going when the gate sent them to sign in (a same-origin path). */
+    returnTo?: string;
+    /** A one-shot message for the code page. */
+    codeNotice?: CodeNotice;
+  }
+}
+
+export type SignInState = 'anonymous' | 'pending' | 'signed-in';
+
+export interface SessionTimes {
+  idleMs: number;
+  maxMs: number;
+}
+
+/** The pending state ends this long after the latest code was sent (Vonage's own expiry is shorter). */
+export const PENDING_TTL_MS = 10 * 60 * 1000;
+/** `seenAt` is written at most this often, so a busy session is not rewritten on every request. */
+export const SEEN_WRITE_INTERVAL_MS = 60 * 1000;
+
+export function stateOf(session: Session | null | undefined, times: SessionTimes, now = Date.now()): SignInState {
+  if (!session) return 'anonymous';
+  const { signedIn, pending } = session;
+  if (signedIn) return now < signedInExpiry(signedIn, times) ? 'signed-in' : 'anonymous';
+  if (pending && now < pending.sentAt + PENDING_TTL_MS) return 'pending';
+  return 'anonymous';
+}
+
+/** True when the session holds a sign-in (pending or done) that has run out of time. */
+export function hasTimedOut(session: Session | null | undefined, times: SessionTimes, now = Date.now()): boolean {
+  if (!session || (!session.signedIn && !session.pending)) return false;
+  return stateOf(session, times, now) === 'anonymous';
+}
+
+function signedInExpiry(signedIn: SignedIn, { idleMs, maxMs }: SessionTimes): number {
+  return Math.min(signedIn.seenAt + idleMs, signedIn.signedInAt + maxMs);
+}
+
+/**
+ * A row outlives its sign-in by this much, so that the gate, not the store, finds it timed out
+ * and can tell the user so ("your sign-in timed out") instead of silently starting afresh.
+ */
+const ROW_GRACE_MS = 15 * 60 * 1000;
+
+export function sessionRules(times: SessionTimes, anonymousTtlMs: number): SessionRules {
+  return {
+    expiresAt(session) {
+      if (session.signedIn) return signedInExpiry(session.signedIn, times) + ROW_GRACE_MS;
+      if (session.pending) return session.pending.sentAt + PENDING_TTL_MS + ROW_GRACE_MS;
+      const cookieExpiry = session.cookie?.expires ? new Date(session.cookie.expires).getTime() : NaN;
+      return Number.isFinite(cookieExpiry) ? cookieExpiry : Date.now() + anonymousTtlMs;
+    },
+    accountOf: (session) => session.signedIn?.userId ?? session.pending?.userId,
+  };
+}

@@ -1,0 +1,86 @@
+// The sign-in's budgets, built on the named limits: which counters a password attempt, a code
+// check and a code send take from, and what a success gives back. Each is consumed before the
+// work it guards and refunded when that work did not happen.
+import type { LimitName, Limits, Verdict } from './limits.ts';
+
+type Entry = [LimitName, string];
+
+export interface Reservation {
+  verdict: Verdict;
+  /** The attempt did not happen after all (a Verify call that failed sent nothing): give its points back. */
+  refund(): Promise<void>;
+}
+
+export interface PasswordAttempt {
+  email: string;
+  ip: string;
+  /** The browser's device key for this account, when it signed in to it before. */
+  device?: string;
+}
+
+export function createBudgets(limits: Limits) {
+  const reserve = async (entries: Entry[]): Promise<Reservation> => {
+    const verdict = await limits.consume(...entries);
+    return { verdict, refund: () => (verdict.ok ? limits.refund(...entries) : Promise.resolve()) };
+  };
+
+  /** The account's counters for this attempt: a known browser has its own, others share the account's. */
+  const passwordEntries = ({ email, ip, device }: PasswordAttempt): Entry[] =>
+    device
+      ? [['password-device', device]]
+      : [
+          ['password-account-ip', `${email} ${ip}`],
+          ['password-account', email],
+        ];
+
+  return {
+    /** Keyed by the typed address whether or not an account has it, so a 429 says nothing about existence. */
+    reservePassword: (attempt: PasswordAttempt) => reserve(passwordEntries(attempt)),
+
+    /** A right password: this browser's and address's failures are forgiven; the account-wide count gets this attempt back. */
+    async passwordSucceeded(attempt: PasswordAttempt): Promise<void> {
+      const [own, shared] = passwordEntries(attempt);
+      await limits.reset(own);
+      if (shared) await limits.refund(shared);
+    },
+
+    /** Whether this reservation took the account-wide budget's last point: the moment it locks. */
+    lockedAccount: ({ verdict }: Reservation): boolean => verdict.ok && verdict.remaining['password-account'] === 0,
+
+    reserveCode: (userId: number) => reserve([['code-account', String(userId)]]),
+    codeSucceeded: (userId: number) => limits.reset(['code-account', String(userId)]),
+
+    /**
+     * A Verify start or resend. A resend waits out the account's cooldown; a start begins it.
+     * Both count against the account's, the phone's and the address's send budgets.
+     */
+    async reserveSend(kind: 'start' | 'resend', { userId, phone, ip }: { userId: number; phone: string; ip: string }): Promise<Reservation> {
+      const account = String(userId);
+      const entries: Entry[] = [
+        ['send-account-hour', account],
+        ['send-account-day', account],
+        ['send-phone-hour', phone],
+        ['send-phone-day', phone],
+        ['send-ip-hour', ip],
+      ];
+      if (kind === 'resend') {
+        return reserve([['send-cooldown', account], ...entries]);
+      }
+      const reservation = await reserve(entries);
+      if (!reservation.verdict.ok) return reservation;
+      await limits.penalize('send-cooldown', account);
+      return { verdict: reservation.verdict, refund: async () => {
+        await reservation.refund();
+        await limits.refund(['send-cooldown', account]);
+      } };
+    },
+
+    /** One Verify call at a time per pending sign-in; the returned release ends the hold. */
+    async holdVerifyCalls(lockKey: string): Promise<(() => Promise<void>) | undefined> {
+      const verdict = await limits.consume(['verify-call', lockKey]);
+      return verdict.ok ? () => limits.reset(['verify-call', lockKey]) : undefined;
+    },
+  };
+}
+
+export type Budgets = ReturnType<typeof createBudgets>;

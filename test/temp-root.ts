@@ -1,0 +1,39 @@
+// Vitest global setup (vitest.config.ts and vitest.e2e.config.ts): each test run gets a fresh folder
+// as TMPDIR and removes it when the run ends. Test workers, and the servers, npm and Chromium they
+// spawn, inherit it, so os.tmpdir() points inside it and a folder a test forgets to remove goes
+// with the run instead of piling up in /tmp. Each test should still remove what it makes: what is
+// left at the end is listed, so a leak stays visible.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const TEMP_VARIABLES = ['TMPDIR', 'TMP', 'TEMP'] as const;
+/** Caches that tools keep in the temporary folder on purpose (npm turns on Node's compile cache). */
+const NOT_LEAKS = new Set(['node-compile-cache']);
+
+export default function setup(): () => void {
+  const root = mkdtempSync(join(tmpdir(), 'verify-signin-tests-'));
+  const saved = TEMP_VARIABLES.map((name) => [name, process.env[name]] as const);
+  for (const name of TEMP_VARIABLES) process.env[name] = root;
+
+  return () => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    const left = leftovers(root);
+    rmSync(root, { recursive: true, force: true });
+    if (left.length > 0) console.warn(`Temporary files the tests did not remove (now removed with ${root}): ${left.join(', ')}`);
+  };
+}
+
+/** What the run left in its temporary folder, grouped by name with mkdtemp's random suffix cut off. */
+export function leftovers(root: string): string[] {
+  const counts = new Map<string, number>();
+  for (const name of readdirSync(root)) {
+    if (NOT_LEAKS.has(name)) continue;
+    const pattern = name.replace(/-[A-Za-z0-9]{6}$/, '-*');
+    counts.set(pattern, (counts.get(pattern) ?? 0) + 1);
+  }
+  return [...counts].map(([pattern, count]) => (count > 1 ? `${pattern} ×${count}` : pattern));
+}
