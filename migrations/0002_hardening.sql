@@ -10,9 +10,12 @@ CREATE INDEX sessions_by_user ON sessions (user_id);
 -- A session ID that was destroyed or rotated. The store refuses to write a session whose ID is
 -- here: a request still in flight when its session ended must not resurrect it. Kept an hour
 -- (longer than any request can run), then pruned.
+-- `successor` is the ID a sign-in step rotated this one to: ending an ID (logout) also ends its
+-- successors, so a logout that races a code check is not undone by the new session.
 CREATE TABLE ended_sessions (
   sid TEXT PRIMARY KEY,
-  ended_at INTEGER NOT NULL -- milliseconds since the Unix epoch
+  ended_at INTEGER NOT NULL, -- milliseconds since the Unix epoch
+  successor TEXT
 ) STRICT, WITHOUT ROWID;
 
 CREATE INDEX ended_sessions_by_age ON ended_sessions (ended_at);

@@ -24,6 +24,7 @@ import { createSqliteSessionStore } from './session/sqlite-session-store.ts';
 import { sessionRules } from './session/signin-state.ts';
 import { cookieNames, createLoginCookies } from './session/login-cookies.ts';
 import signIn from './session/signin.ts';
+import { sessionIdGenerator } from './session/session-ids.ts';
 import { createSqliteLimits } from './state/sqlite-limits.ts';
 import { createBudgets } from './state/budgets.ts';
 import { signOnceSigner } from './session/session-signer.ts';
@@ -112,8 +113,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   sessionStore.startPruning(10 * 60 * 1000);
   app.addHook('onClose', async () => sessionStore.close());
-  // A Verify call for a pending sign-in holds its lock for at most this long (resend may make three calls).
-  const verifyCallSeconds = Math.ceil((3 * verifyConfig.timeoutMs) / 1000) + 5;
+  // A Verify request's lock outlives the longest work done under it: a resend may make three calls,
+  // each up to twice the timeout plus a second (the adapters' own deadline).
+  const verifyCallSeconds = Math.ceil((3 * (2 * verifyConfig.timeoutMs + 1000)) / 1000) + 5;
   const limits = createSqliteLimits(db, { 'verify-call': { points: 1, seconds: verifyCallSeconds } });
   const budgets = createBudgets(limits);
   const pruneLimits = setInterval(() => {
@@ -149,6 +151,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(session, {
     secret: signOnceSigner(config.sessionSecrets),
     cookieName: names.session,
+    idGenerator: sessionIdGenerator,
     store: sessionStore,
     saveUninitialized: false,
     rolling: false,

@@ -7,11 +7,13 @@ import type { PendingSignIn } from '../session/signin-state.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
 import { logVerifyFailure, startVerification } from '../verify/start-verification.ts';
 import type { VerifyResult } from '../verify/verify-client.ts';
+import { phoneAllowed } from '../verify/allowed-countries.ts';
+import { addressKey } from '../http/address-key.ts';
 
 const csrfOnlySchema = { type: 'object', properties: { _csrf: { type: 'string', maxLength: 512 } } } as const;
 
 export default async function codeActionRoutes(app: FastifyInstance, deps: RouteDeps & { page: CodePage }): Promise<void> {
-  const { accounts, audit, verify, budgets, page } = deps;
+  const { accounts, audit, verify, budgets, page, allowedCountries } = deps;
   const { signIn } = app;
 
   app.post('/login/code/resend', { schema: { body: csrfOnlySchema }, preValidation: app.csrfProtection }, async (request, reply) => {
@@ -22,6 +24,8 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
     const release = await signIn.holdVerifyCalls(pending);
     if (!release) return page.busy(reply, pending);
     try {
+      // A code check that held the lock before us may have completed (or ended) this sign-in.
+      if (!(await signIn.stillStored(request))) return reply.redirect('/', 303);
       return await resend(request, reply, pending);
     } finally {
       await release();
@@ -30,14 +34,14 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
 
   async function resend(request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn) {
     const account = await accounts.findById(pending.userId);
-    if (!account) {
+    if (!account || !phoneAllowed(account.phone, allowedCountries)) {
       await signIn.end(request, reply, 'account-unavailable');
       return reply.redirect('/login', 303);
     }
-    const send = await budgets.reserveSend('resend', { userId: account.id, phone: account.phone, ip: request.ip });
+    const send = await budgets.reserveSend('resend', { userId: account.id, phone: account.phone, ip: addressKey(request.ip) });
     if (!send.verdict.ok) {
       const cooling = send.verdict.limit === 'send-cooldown';
-      if (!cooling) audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });
+      if (!cooling && send.verdict.first) audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });
       const why = cooling ? 'A code was sent moments ago. You can ask for another soon.' : 'Too many codes have been sent to your phone.';
       return page.throttled(reply, pending, send.verdict, why);
     }
@@ -80,6 +84,8 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
     const release = await signIn.holdVerifyCalls(pending);
     if (!release) return page.busy(reply, pending);
     try {
+      // The one decision: a code check that completed this sign-in first keeps it.
+      if (!(await signIn.claimPending(request))) return reply.redirect('/', 303);
       const cancelled = await verify.cancel(pending.requestId);
       if (!cancelled.ok) logVerifyFailure(request.log, verify, 'cancel', cancelled);
       audit.record('signin-cancelled', request, { userId: pending.userId });

@@ -11,6 +11,7 @@ import type { VerifyFailure } from '../verify/verify-client.ts';
 import { describeWait } from '../state/limits.ts';
 import type { Verdict } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
+import { addressKey } from '../http/address-key.ts';
 import codeActionRoutes from './code-actions.ts';
 
 const codeBodySchema = {
@@ -60,7 +61,7 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       return page.throttled(reply, pending, { retryAfterMs: BUSY_MS }, 'Your last request for this sign-in is still being handled.');
     },
     async perAddress(request, reply, pending) {
-      const verdict: Verdict = await limits.consume(['code-ip', request.ip]);
+      const verdict: Verdict = await limits.consume(['code-ip', addressKey(request.ip)]);
       return verdict.ok ? undefined : page.throttled(reply, pending, verdict, 'Too many requests from your network.');
     },
   };
@@ -88,7 +89,7 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       try {
         const budget = await budgets.reserveCode(pending.userId);
         if (!budget.verdict.ok) {
-          audit.record('code-throttled', request, { userId: pending.userId });
+          if (budget.verdict.first) audit.record('code-throttled', request, { userId: pending.userId });
           return page.throttled(reply, pending, budget.verdict, 'Too many wrong codes for this account.');
         }
         const result = await verify.check(pending.requestId, code);

@@ -10,6 +10,7 @@ import { phoneAllowed } from '../verify/allowed-countries.ts';
 import { describeWait } from '../state/limits.ts';
 import type { Verdict } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
+import { addressKey } from '../http/address-key.ts';
 
 interface LoginBody {
   email: string;
@@ -51,9 +52,10 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
     async (request, reply) => {
       const email = normalizeEmail(request.body.email);
       const { password } = request.body;
-      const perAddress = await limits.consume(['password-ip', request.ip]);
+      const address = addressKey(request.ip);
+      const perAddress = await limits.consume(['password-ip', address]);
       if (!perAddress.ok) {
-        audit.record('password-throttled', request, { detail: 'address' });
+        if (perAddress.first) audit.record('password-throttled', request, { detail: 'address' });
         return throttled(reply, perAddress, email, 'Too many sign-in attempts from your network.');
       }
       if (!EMAIL_SHAPE.test(email)) {
@@ -61,10 +63,10 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
       }
       if (password.length === 0) return showForm(reply, 400, { email, error: 'Enter your password.' });
 
-      const attempt = { email, ip: request.ip, device: signIn.cookies.deviceKey(request, email) };
+      const attempt = { email, ip: address, device: signIn.cookies.deviceKey(request, email) };
       const reservation = await budgets.reservePassword(attempt);
       if (!reservation.verdict.ok) {
-        audit.record('password-throttled', request, { detail: reservation.verdict.limit });
+        if (reservation.verdict.first) audit.record('password-throttled', request, { detail: reservation.verdict.limit });
         return throttled(reply, reservation.verdict, email, 'Too many attempts.');
       }
 
@@ -86,9 +88,9 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
           error: "We can't send codes to the phone number on your account (its country is not served). Contact your administrator.",
         });
       }
-      const send = await budgets.reserveSend('start', { userId: account.id, phone: account.phone, ip: request.ip });
+      const send = await budgets.reserveSend('start', { userId: account.id, phone: account.phone, ip: address });
       if (!send.verdict.ok) {
-        audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });
+        if (send.verdict.first) audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });
         return throttled(reply, send.verdict, email, 'Too many codes have been sent to your phone.');
       }
       const started = await startVerification(verify, account.phone, request.log);

@@ -7,8 +7,16 @@ export interface AuthSessionStore extends SessionStore {
   /**
    * Ends the session with this ID if it is still live, in one atomic step, and says whether it
    * was: of several requests racing to rotate or end the same session, exactly one gets `true`.
+   * `successor` names the ID it is being rotated to, so that ending this ID later ends that too.
    */
-  claim(sid: string): Promise<boolean>;
+  claim(sid: string, successor?: string): Promise<boolean>;
+  /** Whether a live row has this ID (under a sign-in's lock, where nothing else rotates it). */
+  isLive(sid: string): Promise<boolean>;
+  /**
+   * Ends this session and every session it was rotated into (a logout that raced a code check
+   * ends the signed-in session the check made, even one not written yet).
+   */
+  endWithSuccessors(sid: string): Promise<void>;
   /** Ends every session (pending or signed in) of an account; returns how many. */
   endAllForAccount(userId: number): Promise<number>;
 }

@@ -70,8 +70,9 @@ export function createLoginCookies(names: CookieNames, deviceDays: number): Logi
     const result = request.unsignCookie(raw);
     return result.valid && result.value !== null ? result.value : undefined;
   };
-  // The cookie names the account by a hash, not the address itself.
-  const accountTag = (email: string) => createHash('sha256').update(email).digest('base64url').slice(0, 22);
+  // The cookie names the account by a hash, not the address itself; emails match
+  // case-insensitively, so the seeded spelling and the typed one must give the same tag.
+  const accountTag = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('base64url').slice(0, 22);
 
   return {
     rememberReturnTo(reply, path) {

@@ -11,8 +11,6 @@ import type { SessionRules } from './auth-session-store.ts';
 export interface PendingSignIn {
   userId: number;
   requestId: string;
-  /** Random: names this sign-in's lock, so its Verify calls run one at a time. */
-  lockKey: string;
   /** When the latest code was sent (ms since epoch); the pending state ends 10 minutes later. */
   sentAt: number;
 }

@@ -2,7 +2,6 @@
 // complete, end), the timeouts and the gate in front of protected routes. Routes call
 // `app.signIn` and never edit `request.session` themselves. The fields and the timing rules are
 // in signin-state.ts; the counters in src/state/budgets.ts.
-import { randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Account, AccountStore } from '../accounts/account-store.ts';
@@ -12,6 +11,7 @@ import type { AuthSessionStore } from './auth-session-store.ts';
 import type { CookieNames, LoginCookies, NoticeKey } from './login-cookies.ts';
 import { sameOriginPath } from './login-cookies.ts';
 import { SEEN_WRITE_INTERVAL_MS, hasTimedOut, stateOf } from './signin-state.ts';
+import { reserveSessionId } from './session-ids.ts';
 import type { CodeNotice, PendingSignIn, SessionTimes, SignInState } from './signin-state.ts';
 
 export interface SignInOptions {
@@ -42,8 +42,18 @@ export interface SignIn {
   complete(request: FastifyRequest, reply: FastifyReply, account: Account): Promise<string | undefined>;
   /** Destroys the session server-side, forgets the cookie, renews the CSRF secret. */
   end(request: FastifyRequest, reply: FastifyReply, notice?: NoticeKey): Promise<void>;
-  /** Holds this pending sign-in's Verify lock; undefined when another request holds it. */
+  /**
+   * Holds the lock of this pending sign-in's Verify request (several pending sessions may share
+   * one request); undefined when another request holds it.
+   */
   holdVerifyCalls(pending: PendingSignIn): Promise<(() => Promise<void>) | undefined>;
+  /** Whether this request's session is still stored: under the Verify lock, nothing else rotates it. */
+  stillStored(request: FastifyRequest): Promise<boolean>;
+  /**
+   * Ends the pending sign-in if it is still pending, atomically; false when a parallel request
+   * (a code check that completed it, a logout) got there first.
+   */
+  claimPending(request: FastifyRequest): Promise<boolean>;
   cookies: LoginCookies;
 }
 
@@ -77,7 +87,7 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
     async begin(request, reply, userId, requestId) {
       const returnTo = cookies.takeReturnTo(request, reply);
       await request.session.regenerate([]);
-      request.session.pending = { userId, requestId, lockKey: randomBytes(16).toString('base64url'), sentAt: Date.now() };
+      request.session.pending = { userId, requestId, sentAt: Date.now() };
       if (returnTo) request.session.returnTo = returnTo;
     },
 
@@ -96,8 +106,9 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
     async complete(request, reply, account) {
       const { returnTo, sessionId } = request.session;
       // The one atomic decision: of this request and a parallel cancel, logout or second
-      // submit, only the one that ends the pending session's row goes on.
-      if (!(await store.claim(sessionId))) return undefined;
+      // submit, only the one that ends the pending session's row goes on. The old row's
+      // tombstone names the new ID, so a logout still holding the old cookie ends it too.
+      if (!(await store.claim(sessionId, reserveSessionId(request)))) return undefined;
       await request.session.regenerate([]);
       const now = Date.now();
       request.session.signedIn = { userId: account.id, signedInAt: now, seenAt: now };
@@ -107,13 +118,18 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
     },
 
     async end(request, reply, notice) {
-      if (request.session?.sessionId) await request.session.destroy();
+      if (request.session?.sessionId) {
+        await store.endWithSuccessors(request.session.sessionId);
+        await request.session.destroy();
+      }
       reply.clearCookie(names.session, { path: '/' });
       renewCsrf(request, reply);
       if (notice) cookies.setNotice(reply, notice);
     },
 
-    holdVerifyCalls: (pending) => budgets.holdVerifyCalls(pending.lockKey),
+    holdVerifyCalls: (pending) => budgets.holdVerifyCalls(pending.requestId),
+    stillStored: (request) => store.isLive(request.session.sessionId),
+    claimPending: (request) => store.claim(request.session.sessionId),
   };
 
   app.decorate('signIn', signIn);

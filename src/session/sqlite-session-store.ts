@@ -44,7 +44,11 @@ export function createSqliteSessionStore(db: Database, options: SqliteSessionSto
      ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id`,
   );
   const remove = db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?');
-  const tombstone = db.prepare<[string, number]>('INSERT OR IGNORE INTO ended_sessions (sid, ended_at) VALUES (?, ?)');
+  const tombstone = db.prepare<[string, number, string | null]>(
+    'INSERT OR IGNORE INTO ended_sessions (sid, ended_at, successor) VALUES (?, ?, ?)',
+  );
+  const successorOf = db.prepare<[string], string | null>('SELECT successor FROM ended_sessions WHERE sid = ?').pluck();
+  const selectLiveSid = db.prepare<[string, number], number>('SELECT 1 FROM sessions WHERE sid = ? AND expires_at > ?').pluck();
   const tombstoneAccount = db.prepare<[number, number]>(
     'INSERT OR IGNORE INTO ended_sessions (sid, ended_at) SELECT sid, ? FROM sessions WHERE user_id = ?',
   );
@@ -53,10 +57,19 @@ export function createSqliteSessionStore(db: Database, options: SqliteSessionSto
   const removeOldTombstones = db.prepare<[number]>('DELETE FROM ended_sessions WHERE ended_at <= ?');
 
   /** Deletes the row and leaves a tombstone, in one transaction; true when a live row was there. */
-  const end = db.transaction((sid: string): boolean => {
+  const end = db.transaction((sid: string, successor: string | null = null): boolean => {
     const existed = remove.run(sid).changes > 0;
-    if (existed) tombstone.run(sid, Date.now());
+    if (existed) tombstone.run(sid, Date.now(), successor);
     return existed;
+  });
+  /** Follows the rotation chain (a few links at most) and ends every link, written yet or not. */
+  const endChain = db.transaction((sid: string) => {
+    const seen = new Set<string>();
+    for (let id: string | null | undefined = sid; id && !seen.has(id); id = successorOf.get(id)) {
+      seen.add(id);
+      remove.run(id);
+      tombstone.run(id, Date.now(), null);
+    }
   });
   const endAccount = db.transaction((userId: number): number => {
     tombstoneAccount.run(Date.now(), userId);
@@ -105,8 +118,16 @@ export function createSqliteSessionStore(db: Database, options: SqliteSessionSto
       callback();
     },
 
-    async claim(sid) {
-      return end(sid);
+    async claim(sid, successor) {
+      return end(sid, successor ?? null);
+    },
+
+    async isLive(sid) {
+      return selectLiveSid.get(sid, Date.now()) !== undefined;
+    },
+
+    async endWithSuccessors(sid) {
+      endChain(sid);
     },
 
     async endAllForAccount(userId) {

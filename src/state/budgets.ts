@@ -75,10 +75,10 @@ export function createBudgets(limits: Limits) {
       } };
     },
 
-    /** One Verify call at a time per pending sign-in; the returned release ends the hold. */
-    async holdVerifyCalls(lockKey: string): Promise<(() => Promise<void>) | undefined> {
-      const verdict = await limits.consume(['verify-call', lockKey]);
-      return verdict.ok ? () => limits.reset(['verify-call', lockKey]) : undefined;
+    /** One Verify call at a time per Verify request (pending sessions may share one); the returned release ends the hold. */
+    async holdVerifyCalls(verifyRequestId: string): Promise<(() => Promise<void>) | undefined> {
+      const verdict = await limits.consume(['verify-call', verifyRequestId]);
+      return verdict.ok ? () => limits.reset(['verify-call', verifyRequestId]) : undefined;
     },
   };
 }

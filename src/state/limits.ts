@@ -3,6 +3,7 @@
 // *before* the work it guards (argon2, a Verify call), so requests arriving together cannot all
 // slip under the limit, and the counts survive a restart. The backend (SQLite today) only
 // supplies the limiter for a name; the rules live here.
+import { createHash } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 
@@ -37,10 +38,19 @@ export const LIMITS = {
 export type LimitName = keyof typeof LIMITS;
 export type LimitSettings = { points: number; seconds: number };
 
-/** `remaining`: points left in each counter just taken from, as of this consume (atomic, so usable for decisions). */
+/**
+ * `remaining`: points left in each counter just taken from, as of this consume (atomic, so usable
+ * for decisions). `first`: this refusal is the first of its window (worth one audit line, not 500).
+ */
 export type Verdict =
   | { ok: true; remaining: Partial<Record<LimitName, number>> }
-  | { ok: false; retryAfterMs: number; limit: LimitName };
+  | { ok: false; retryAfterMs: number; limit: LimitName; first: boolean };
+
+/** A refund this close to the end of its window is skipped: landing after it, it would open the next window below zero. */
+const REFUND_MARGIN_MS = 1000;
+
+/** Keys are stored hashed: the table holds no typed emails, phone numbers or addresses. */
+const hashed = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 24);
 
 /** What a backend must give: one limiter per name, configured from `settings`. */
 export type LimiterFactory = (name: LimitName, settings: LimitSettings) => RateLimiterAbstract;
@@ -60,9 +70,13 @@ export function createLimits(factory: LimiterFactory, overrides: Partial<Record<
   const limiters = new Map<LimitName, RateLimiterAbstract>();
   for (const name of Object.keys(LIMITS) as LimitName[]) limiters.set(name, factory(name, overrides[name] ?? LIMITS[name]));
   const limiter = (name: LimitName) => limiters.get(name) as RateLimiterAbstract;
+  const pointsOf = (name: LimitName) => (overrides[name] ?? LIMITS[name]).points;
 
   const refund = async (...entries: Array<[LimitName, string]>) => {
-    for (const [name, key] of entries) await limiter(name).reward(key, 1);
+    for (const [name, key] of entries) {
+      const current = await limiter(name).get(hashed(key));
+      if (current && current.consumedPoints > 0 && current.msBeforeNext > REFUND_MARGIN_MS) await limiter(name).reward(hashed(key), 1);
+    }
   };
 
   return {
@@ -72,22 +86,25 @@ export function createLimits(factory: LimiterFactory, overrides: Partial<Record<
       const remaining: Partial<Record<LimitName, number>> = {};
       for (const [name, key] of entries) {
         try {
-          remaining[name] = (await limiter(name).consume(key)).remainingPoints;
+          remaining[name] = (await limiter(name).consume(hashed(key))).remainingPoints;
           taken.push([name, key]);
         } catch (rejection) {
           // The refused counter keeps its point (it was an attempt); the others get theirs back.
           await refund(...taken);
-          if (rejection instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(1000, rejection.msBeforeNext), limit: name };
+          if (rejection instanceof RateLimiterRes) {
+            const first = rejection.consumedPoints === pointsOf(name) + 1;
+            return { ok: false, retryAfterMs: Math.max(1000, rejection.msBeforeNext), limit: name, first };
+          }
           throw rejection; // the store failed: the caller fails closed
         }
       }
       return { ok: true, remaining };
     },
     async penalize(name, key) {
-      await limiter(name).penalty(key, 1);
+      await limiter(name).penalty(hashed(key), 1);
     },
     async reset(...entries) {
-      for (const [name, key] of entries) await limiter(name).delete(key);
+      for (const [name, key] of entries) await limiter(name).delete(hashed(key));
     },
   };
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, onTestFinished } from 'vitest';
 
 /** A fresh, empty folder for each test (real SQLite files live there), removed afterwards. */
 export function useTempDir(): () => string {
@@ -17,6 +17,15 @@ export function useTempDir(): () => string {
     if (!dir) throw new Error('useTempDir(): only available inside a test');
     return dir;
   };
+}
+
+/**
+ * Removes a folder when the current test ends, pass or fail; returns it. For folders made inside a
+ * test by other helpers, e.g. `const dir = removeAfterTest(await seededDir())`.
+ */
+export function removeAfterTest(dir: string): string {
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export function writeFiles(dir: string, files: Record<string, string>): string {

@@ -74,7 +74,11 @@ export async function openPage(browser: Browser, options: BrowserContextOptions 
     problems.push(`console ${msg.type()}: ${msg.text()} (${where})`);
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText ?? ''}`));
+  page.on('requestfailed', (req) => {
+    // Chromium cancels what a page was still loading (its icon, say) when a click leaves the page.
+    if (req.failure()?.errorText === 'net::ERR_ABORTED' && req.resourceType() !== 'document') return;
+    problems.push(`request failed: ${req.url()} ${req.failure()?.errorText ?? ''}`);
+  });
   return { context, page, problems };
 }
 
@@ -128,25 +132,27 @@ export interface BrowserSuite {
 }
 
 /**
- * Registers a browser test file's hooks: one browser and one served app for the file, a fresh
- * watched page per test, and the check that the test left no console error or CSP violation.
+ * Registers a browser test file's hooks: one browser for the file; per test a fresh served app (so
+ * each test starts with Alice's send budgets and throttles untouched) and a fresh watched page; and
+ * the check that the test left no console error or CSP violation.
  */
 export function useBrowserSuite(api: Api, contextOptions: BrowserContextOptions = {}): BrowserSuite {
   let browser: Browser | undefined;
   let served: ServedApp | undefined;
   let watched: WatchedPage | undefined;
   beforeAll(async () => {
-    [browser, served] = await Promise.all([launchBrowser(), serveTestApp(api)]);
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
-    await served?.close();
   });
   beforeEach(async () => {
-    watched = await openPage(browser as Browser, contextOptions);
+    [served, watched] = await Promise.all([serveTestApp(api), openPage(browser as Browser, contextOptions)]);
   });
   afterEach(async () => {
     await watched?.context.close();
+    await served?.close();
+    served = undefined;
     // Every page a test visited: no console error, no CSP violation, no broken stylesheet.
     expect(watched?.problems).toEqual([]);
   });

@@ -51,7 +51,7 @@ describe('signing in with JavaScript disabled', () => {
     await submitPassword(page, ALICE.email, ALICE.password);
     await page.getByRole('button', { name: 'Send a new code' }).click();
     await page.waitForLoadState('load');
-    expect(await textOf(page, '[role=status]')).toMatch(/wait/i);
+    expect(await textOf(page, '[role=alert]')).toMatch(/Try again in \d+ seconds/i);
 
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.waitForURL('**/login');

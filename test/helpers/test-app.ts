@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterEach, vi } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { hashPassword } from '../../src/accounts/passwords.ts';
@@ -69,6 +70,23 @@ export async function seededDir(): Promise<string> {
     `INSERT INTO users (email, phone, password_hash) VALUES ('${ALICE.email}', '${ALICE.phone}', '${await aliceHash}');\n`,
   );
   return dir;
+}
+
+/**
+ * For a describe block whose tests each start their own app: the returned function starts one,
+ * and after each test every app it started is closed (its folder removed) and real timers return.
+ */
+export function useTestApps(): (options: TestAppOptions) => Promise<TestApp> {
+  const started: TestApp[] = [];
+  afterEach(async () => {
+    vi.useRealTimers();
+    await Promise.all(started.splice(0).map((t) => t.close()));
+  });
+  return async (options) => {
+    const t = await startTestApp(options);
+    started.push(t);
+    return t;
+  };
 }
 
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {

@@ -1,22 +1,17 @@
 // The password step's budgets, fired the way an attacker would: many requests at once, from one
 // address and from many, for known and unknown accounts. Each count is taken before argon2.
 import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ALICE, createTestClient, startTestApp } from '../helpers/test-app.ts';
-import type { TestApp } from '../helpers/test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { ALICE, createTestClient, startTestApp, useTestApps } from '../helpers/test-app.ts';
 import { auditCount } from '../helpers/audit.ts';
 
 const from = (ip: string) => ({ 'x-forwarded-for': ip });
 
 describe('password budgets', () => {
-  let t: TestApp | undefined;
-  afterEach(async () => {
-    await t?.close();
-    t = undefined;
-  });
+  const start = useTestApps();
 
   it('40 wrong passwords at once from one address: 5 are checked, 35 answer 429 with Retry-After', async () => {
-    t = await startTestApp({ api: 'v2', env: { TRUST_PROXY: 'true' } });
+    const t = await start({ api: 'v2', env: { TRUST_PROXY: 'true' } });
     const c = t.client();
     await c.get('/login');
     const all = await Promise.all(
@@ -36,7 +31,7 @@ describe('password budgets', () => {
   });
 
   it('from many addresses at once the account takes 15 failures, then locks for browsers it does not know', async () => {
-    t = await startTestApp({ api: 'v2', env: { TRUST_PROXY: 'true' } });
+    const t = await start({ api: 'v2', env: { TRUST_PROXY: 'true' } });
     const c = t.client();
     await c.get('/login');
     const all = await Promise.all(
@@ -51,7 +46,7 @@ describe('password budgets', () => {
   });
 
   it('a browser that signed in before keeps its own budget while the account is locked for others', async () => {
-    t = await startTestApp({ api: 'v2', env: { TRUST_PROXY: 'true' } });
+    const t = await start({ api: 'v2', env: { TRUST_PROXY: 'true' } });
     const owner = t.client();
     expect((await owner.signIn(t.sim)).headers.location).toBe('/');
     expect(owner.jar.cookies.device).toBeDefined();
@@ -77,7 +72,7 @@ describe('password budgets', () => {
   });
 
   it('an unknown email is throttled exactly like a real one, so a 429 says nothing about existence', async () => {
-    t = await startTestApp({ api: 'v2', env: { TRUST_PROXY: 'true' } });
+    const t = await start({ api: 'v2', env: { TRUST_PROXY: 'true' } });
     const c = t.client();
     await c.get('/login');
     const run = (email: string, ip: string) =>
@@ -90,7 +85,7 @@ describe('password budgets', () => {
   });
 
   it('a right password forgives this address its failures: 4 wrong, right, 4 wrong again are all checked', async () => {
-    t = await startTestApp({ api: 'v2' });
+    const t = await start({ api: 'v2' });
     const c = t.client();
     for (let i = 0; i < 4; i++) expect((await c.post('/login', { email: ALICE.email, password: `wrong ${i}` })).statusCode).toBe(401);
     expect((await c.post('/login', { email: ALICE.email, password: ALICE.password })).statusCode).toBe(303);
@@ -99,7 +94,7 @@ describe('password budgets', () => {
   });
 
   it('more than 20 password attempts a minute from one address answer 429, whatever the accounts', async () => {
-    t = await startTestApp({ api: 'legacy' });
+    const t = await start({ api: 'legacy' });
     const c = t.client();
     await c.get('/login');
     const all = await Promise.all(Array.from({ length: 25 }, (_, i) => c.post('/login', { email: `user${i}@example.com`, password: 'x' })));
@@ -107,6 +102,17 @@ describe('password budgets', () => {
     const limited = all.filter((res) => res.statusCode === 429);
     expect(limited).toHaveLength(5);
     expect(limited[0].headers['retry-after']).toMatch(/^\d+$/);
+  });
+
+  it('counts a whole IPv6 /64 as one address', async () => {
+    const t = await start({ api: 'v2', env: { TRUST_PROXY: 'true' } });
+    const c = t.client();
+    await c.get('/login');
+    const all = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => c.post('/login', { email: `user${i}@example.com`, password: 'x' }, from(`2001:db8::${i + 1}`))),
+    );
+    expect(all.filter((res) => res.statusCode === 401)).toHaveLength(20);
+    expect(all.filter((res) => res.statusCode === 429)).toHaveLength(5);
   });
 
   it('budgets survive a restart', async () => {

@@ -9,6 +9,7 @@ import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startVerifySimulator } from '../../src/verify/simulator.ts';
 import { ALICE, SESSION_SECRET, createTestClient, seededDir, simulatorOptions, startTestApp, verifyEnv } from '../helpers/test-app.ts';
+import { removeAfterTest } from '../db/temp-dir.ts';
 import type { TestApp } from '../helpers/test-app.ts';
 
 const open: TestApp[] = [];
@@ -20,7 +21,7 @@ describe('restart', () => {
   it('a signed-in session, and a pending one, survive a restart of the server', async () => {
     const sim = await startVerifySimulator(simulatorOptions());
     try {
-      const dir = await seededDir();
+      const dir = removeAfterTest(await seededDir());
       const first = await startTestApp({ api: 'legacy', sim, dir });
       const signedIn = first.client();
       await signedIn.signIn(sim);
@@ -48,7 +49,7 @@ describe('restart', () => {
 
 describe('seeding an account as the README says', () => {
   it('hash-password, a seed migration, npm run migrate, then that account signs in', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'signin-seed-'));
+    const dir = removeAfterTest(mkdtempSync(join(tmpdir(), 'signin-seed-')));
     mkdirSync(join(dir, 'seeds'));
     const password = 'a long and memorable passphrase';
     // through npm, as the README tells admins (--silent keeps npm's banner off stdout)
@@ -77,7 +78,7 @@ describe('seeding an account as the README says', () => {
   });
 
   it('a seed migration changed after it was applied stops the start, naming the file', async () => {
-    const dir = await seededDir();
+    const dir = removeAfterTest(await seededDir());
     const t = await startTestApp({ api: 'legacy', dir });
     await t.close();
     appendFileSync(join(dir, 'seeds', '0100_seed_alice.sql'), '-- edited\n');

@@ -2,13 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { startVerifySimulator } from '../../src/verify/simulator.ts';
 import { SESSION_SECRET, seededDir, simulatorOptions, startTestApp } from '../helpers/test-app.ts';
+import { removeAfterTest } from '../db/temp-dir.ts';
 
 const NEW_SECRET = 'a-brand-new-secret-of-at-least-32-characters';
 
 describe('rotating SESSION_SECRET', () => {
   it('keeps a session signed with the old secret, re-issuing its cookie under the new one', async () => {
     const sim = await startVerifySimulator(simulatorOptions());
-    const dir = await seededDir();
+    const dir = removeAfterTest(await seededDir());
     try {
       const before = await startTestApp({ api: 'legacy', sim, dir });
       const c = before.client();

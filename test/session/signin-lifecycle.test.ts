@@ -2,20 +2,15 @@
 // request still in flight), disabled accounts lose their sessions, idle and absolute timeouts,
 // the pending window, the CSRF secret renewed at sign-in and sign-out.
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ALICE, startTestApp } from '../helpers/test-app.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { auditRows } from '../helpers/audit.ts';
 
 const MINUTE = 60_000;
 
 describe('the sign-in session lifecycle', () => {
-  let t: TestApp | undefined;
-  afterEach(async () => {
-    vi.useRealTimers();
-    await t?.close();
-    t = undefined;
-  });
+  const startApp = useTestApps();
   const sql = <T>(app: TestApp, run: (db: Database.Database) => T): T => {
     const db = new Database(`${app.dir}/app.db`);
     try {
@@ -38,7 +33,7 @@ describe('the sign-in session lifecycle', () => {
   }
 
   it('a resend still in flight when the user logs out does not bring the session back', async () => {
-    t = await startTestApp({ api: 'v2', simulator: { slowMs: 250 } });
+    const t = await startApp({ api: 'v2', simulator: { slowMs: 250 } });
     const c = t.client();
     await c.post('/login', { email: ALICE.email, password: ALICE.password });
     await c.get('/login/code');
@@ -57,7 +52,7 @@ describe('the sign-in session lifecycle', () => {
   });
 
   it('cancel on a stale code page does not sign out a browser that has signed in since', async () => {
-    t = await startTestApp({ api: 'v2' });
+    const t = await startApp({ api: 'v2' });
     const c = await signedIn(t);
     const cancel = await c.post('/login/code/cancel');
     expect(cancel.statusCode).toBe(303);
@@ -67,7 +62,7 @@ describe('the sign-in session lifecycle', () => {
   });
 
   it('disabling an account by hand-run SQL ends its sessions at once, signed in and pending alike', async () => {
-    t = await startTestApp({ api: 'v2' });
+    const t = await startApp({ api: 'v2' });
     const c = await signedIn(t);
     const pendingElsewhere = t.client();
     await pendingElsewhere.post('/login', { email: ALICE.email, password: ALICE.password });
@@ -81,7 +76,7 @@ describe('the sign-in session lifecycle', () => {
   });
 
   it('the gate re-reads the account on every request: a disabled account is out even if its row survived', async () => {
-    t = await startTestApp({ api: 'v2' });
+    const t = await startApp({ api: 'v2' });
     const c = await signedIn(t);
     // Bypass the trigger, as a restore from an older backup might: only the gate stands in the way.
     sql(t, (db) => {
@@ -95,7 +90,7 @@ describe('the sign-in session lifecycle', () => {
   });
 
   it('an idle session ends after SESSION_IDLE_MINUTES, and says so', async () => {
-    t = await startTestApp({ api: 'v2', env: { SESSION_IDLE_MINUTES: '30' } });
+    const t = await startApp({ api: 'v2', env: { SESSION_IDLE_MINUTES: '30' } });
     const start = Date.now();
     const c = await signedIn(t);
     at(start + 29 * MINUTE);
@@ -109,7 +104,7 @@ describe('the sign-in session lifecycle', () => {
   });
 
   it('an active session still ends SESSION_MAX_HOURS after sign-in', async () => {
-    t = await startTestApp({ api: 'v2', env: { SESSION_IDLE_MINUTES: '30', SESSION_MAX_HOURS: '2' } });
+    const t = await startApp({ api: 'v2', env: { SESSION_IDLE_MINUTES: '30', SESSION_MAX_HOURS: '2' } });
     const start = Date.now();
     const c = await signedIn(t);
     for (let m = 20; m < 120; m += 20) {
@@ -121,7 +116,7 @@ describe('the sign-in session lifecycle', () => {
   });
 
   it('a busy session is written at most once a minute', async () => {
-    t = await startTestApp({ api: 'v2' });
+    const t = await startApp({ api: 'v2' });
     const start = Date.now();
     const c = await signedIn(t);
     const sid = rawSid(c);
@@ -138,7 +133,7 @@ describe('the sign-in session lifecycle', () => {
 
   it('the pending state ends 10 minutes after the latest code was sent', async () => {
     let clock = Date.now();
-    t = await startTestApp({ api: 'v2', simulator: { now: () => clock } });
+    const t = await startApp({ api: 'v2', simulator: { now: () => clock } });
     const c = t.client();
     await c.post('/login', { email: ALICE.email, password: ALICE.password });
     clock += 4 * MINUTE;
@@ -153,13 +148,13 @@ describe('the sign-in session lifecycle', () => {
   });
 
   it('sessions record their account, so one statement ends them all', async () => {
-    t = await startTestApp({ api: 'v2' });
+    const t = await startApp({ api: 'v2' });
     const c = await signedIn(t);
     expect(sessionRow(t, rawSid(c))?.userId).toBe(1);
   });
 
   it('renews the CSRF secret at sign-in and at sign-out: a token from before no longer works', async () => {
-    t = await startTestApp({ api: 'v2' });
+    const t = await startApp({ api: 'v2' });
     const c = t.client();
     await c.post('/login', { email: ALICE.email, password: ALICE.password });
     const codePage = await c.get('/login/code');
