@@ -14,18 +14,11 @@ import { rejectOddRequestTargets } from './http/request-target.ts';
 import { serverTimeouts } from './http/server-timeouts.ts';
 import type { ServerTimeouts } from './http/server-timeouts.ts';
 import { RequestLinesAtDebug } from './http/request-log.ts';
-import { openDatabase } from './db/connection.ts';
-import { applyMigrations } from './db/migrations.ts';
-import { createAccountStore } from './accounts/account-store.ts';
-import { createAuditLog } from './accounts/audit-log.ts';
-import { startAuditPruning } from './accounts/audit-retention.ts';
 import { verifyAgainstDummy } from './accounts/passwords.ts';
-import { createSqliteSessionStore } from './session/sqlite-session-store.ts';
 import { sessionRules } from './session/signin-state.ts';
 import { cookieNames, createLoginCookies } from './session/login-cookies.ts';
 import signIn from './session/signin.ts';
 import { sessionIdGenerator } from './session/session-ids.ts';
-import { createSqliteLimits } from './state/sqlite-limits.ts';
 import { createBudgets } from './state/budgets.ts';
 import { signOnceSigner } from './session/session-signer.ts';
 import { createVerifyClient } from './verify/create-verify-client.ts';
@@ -40,7 +33,10 @@ import logoutRoutes from './routes/logout.ts';
 import homeRoutes from './routes/home.ts';
 import healthRoutes from './routes/health.ts';
 import type { RouteDeps } from './routes/route-deps.ts';
-import { DEMO_ACCOUNT, demoAccountExists, ensureDemoAccount } from './accounts/demo-account.ts';
+import { DEMO_ACCOUNT, ensureDemoAccount } from './accounts/demo-account.ts';
+import { openBackends } from './backends/open-backends.ts';
+import type { Backends } from './backends/open-backends.ts';
+import { startMaintenance } from './backends/maintenance.ts';
 
 /** Rows of sessions that hold no sign-in (rarely stored at all) live this long. */
 const ANONYMOUS_SESSION_TTL_MS = 60 * 60 * 1000;
@@ -48,6 +44,13 @@ const ANONYMOUS_SESSION_TTL_MS = 60 * 60 * 1000;
 const DEVICE_COOKIE_DAYS = 180;
 const FORM_BODY_LIMIT = 16 * 1024;
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The database and the session/counter store this app runs on. */
+    backends: Backends;
+  }
+}
 
 export interface BuildOptions {
   /** Where log lines go (tests pass a stream to read what was logged); stdout otherwise. */
@@ -72,9 +75,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   for (const warning of config.warnings) app.log.warn(warning);
-  const db = openDatabase(config.databasePath);
-  app.addHook('onClose', async () => db.close());
-  for (const name of applyMigrations(db, config.migrationsDirs).applied) app.log.info(`applied migration ${name}`);
+  const times = { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionMaxHours * 3_600_000 };
+  // A Verify request's lock outlives the longest work done under it: a resend may make three calls,
+  // each up to twice the timeout plus a second (the adapters' own deadline).
+  const verifyCallSeconds = Math.ceil((3 * (2 * config.verify.timeoutMs + 1000)) / 1000) + 5;
+  const backends = await openBackends(config, {
+    rules: sessionRules(times, ANONYMOUS_SESSION_TTL_MS),
+    limitOverrides: { 'verify-call': { points: 1, seconds: verifyCallSeconds } },
+  });
+  app.addHook('onClose', () => backends.close());
+  for (const name of backends.appliedMigrations) app.log.info(`applied migration ${name}`);
+  const { database, state } = backends;
+  app.decorate('backends', backends);
+  const maintenance = startMaintenance(backends, config.auditRetentionDays, (error, what) =>
+    app.log.error({ err: (error as Error).message }, `${what} prune failed`),
+  );
+  app.addHook('onClose', async () => maintenance.stop());
 
   let verify = options.verify;
   let demoAccount: DemoAccount | undefined;
@@ -82,11 +98,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const demo = await startDemoVerify(config.verify, app.log);
     app.addHook('onClose', demo.close);
     verify = demo.client;
-    demoAccount = await ensureDemoAccount(db);
+    demoAccount = await ensureDemoAccount(database);
     app.log.warn('DEMO MODE: codes are not sent by SMS; each one is printed on this log. Never use demo mode in production.');
     app.log.warn(`DEMO MODE: sign in as ${demoAccount.email} with the password ${demoAccount.password}`);
   }
-  if (!demoAccount && demoAccountExists(db)) {
+  if (!demoAccount && (await database.demoAccountExists(DEMO_ACCOUNT.email))) {
     const remedy = `delete it with: DELETE FROM users WHERE email = '${DEMO_ACCOUNT.email}';`;
     if (config.production) throw new Error(`the demo account ${DEMO_ACCOUNT.email} exists in this database; ${remedy}`);
     app.log.warn(`the demo account ${DEMO_ACCOUNT.email} (public password) exists outside demo mode; ${remedy}`);
@@ -99,29 +115,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // The first dummy verification computes the dummy hash: do it now, not on a user's request.
   await verifyAgainstDummy('warm-up');
-  const accounts = createAccountStore(db);
-  const audit = createAuditLog(db);
-  const auditPruning = startAuditPruning(db, config.auditRetentionDays, {
-    intervalMs: 60 * 60 * 1000,
-    onError: (error) => app.log.error({ err: (error as Error).message }, 'audit log prune failed'),
-  });
-  app.addHook('onClose', async () => auditPruning.stop());
-  const times = { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionMaxHours * 3_600_000 };
-  const sessionStore = createSqliteSessionStore(db, {
-    ...sessionRules(times, ANONYMOUS_SESSION_TTL_MS),
-    onPruneError: (error) => app.log.error({ err: (error as Error).message }, 'session prune failed'),
-  });
-  sessionStore.startPruning(10 * 60 * 1000);
-  app.addHook('onClose', async () => sessionStore.close());
-  // A Verify request's lock outlives the longest work done under it: a resend may make three calls,
-  // each up to twice the timeout plus a second (the adapters' own deadline).
-  const verifyCallSeconds = Math.ceil((3 * (2 * verifyConfig.timeoutMs + 1000)) / 1000) + 5;
-  const limits = createSqliteLimits(db, { 'verify-call': { points: 1, seconds: verifyCallSeconds } });
+  const { accounts, audit } = database;
+  const { sessions: sessionStore, limits } = state;
   const budgets = createBudgets(limits);
-  const pruneLimits = setInterval(() => {
-    if (db.open) limits.pruneExpired();
-  }, 10 * 60 * 1000).unref();
-  app.addHook('onClose', async () => clearInterval(pruneLimits));
   const names = cookieNames(config.production);
 
   // External plugins: headers, body parsing, cookies, sessions, CSRF, throttling, static files.
@@ -176,7 +172,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(codeRoutes, deps);
   await app.register(logoutRoutes, deps);
   await app.register(homeRoutes, deps);
-  await app.register(healthRoutes, { db });
+  await app.register(healthRoutes, { health: backends.health });
   return app;
 }
 

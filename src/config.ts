@@ -1,9 +1,9 @@
 // One validated, typed config from the environment (and `.env`, read by server.ts).
 // Every problem becomes a ConfigError whose message is one line naming the variable.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { parseDatabaseUrl } from './db/connection.ts';
+import { parseRedisUrl } from './backends/redis-url.ts';
+import type { DatabaseLocation } from './db/connection.ts';
+import { loadSessionSecrets } from './session/session-secrets.ts';
 import { parseTrustProxy } from './http/trust-proxy.ts';
 import { parseAllowedCountries } from './verify/allowed-countries.ts';
 import { loadPrivateKey, parseApiHost } from './verify/vonage-settings.ts';
@@ -29,7 +29,11 @@ export interface Config {
   host: string;
   port: number;
   logLevel: LogLevel;
-  databasePath: string;
+  database: DatabaseLocation;
+  /** Sessions and counters move to Redis when set (REDIS_URL). */
+  redisUrl?: string;
+  /** Prepended to every Redis key, so apps (or tests) can share one Redis. */
+  redisKeyPrefix: string;
   migrationsDirs: string[];
   /** The first signs, all verify: rotate by putting the new secret first. */
   sessionSecrets: string[];
@@ -52,7 +56,6 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const MIN_SECRET_LENGTH = 32;
 const MAX_BRAND_LENGTH = 18;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -67,7 +70,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DEBUG enables the Vonage SDK debug log, which prints credentials; unset it in production');
   }
 
-  const databasePath = asConfigError(() => parseDatabaseUrl(get('DATABASE_URL') ?? 'sqlite:data/app.db').path);
+  const database = asConfigError(() => parseDatabaseUrl(get('DATABASE_URL') ?? 'sqlite:data/app.db'));
   const number = (name: string, fallback: number, min: number, max: number, unit?: string) =>
     parseNumber(name, get(name), fallback, min, max, unit);
 
@@ -83,9 +86,11 @@ export function loadConfig(env: Env = process.env): Config {
     host: get('HOST') ?? '127.0.0.1',
     port: number('PORT', 3000, 0, 65535),
     logLevel: parseLogLevel(get('LOG_LEVEL')),
-    databasePath,
+    database,
+    redisUrl: asConfigError(() => parseRedisUrl(get('REDIS_URL'))),
+    redisKeyPrefix: get('REDIS_KEY_PREFIX') ?? 'signin:',
     migrationsDirs: (get('MIGRATIONS_DIR') ?? 'migrations').split(':').filter(Boolean),
-    sessionSecrets: loadSessionSecrets(get('SESSION_SECRET'), production, databasePath),
+    sessionSecrets: asConfigError(() => loadSessionSecrets(get('SESSION_SECRET'), production, database)),
     trustProxy: asConfigError(() => parseTrustProxy(get('TRUST_PROXY'), production)),
     sessionIdleMinutes,
     sessionMaxHours,
@@ -130,29 +135,6 @@ function realVerifyOutsideProduction(verify: VerifyConfig, production: boolean, 
   const host = new URL(verify.apiHost).hostname.toLowerCase();
   if (!/(^|\.)(nexmo|vonage)\.com$/.test(host)) return [];
   return [`Real Vonage credentials are set outside production (NODE_ENV=${nodeEnv}): codes will be sent by real SMS and cost money`];
-}
-
-function loadSessionSecrets(raw: string | undefined, production: boolean, databasePath: string): string[] {
-  if (raw === undefined) {
-    if (production) throw new ConfigError('SESSION_SECRET is required in production (at least 32 characters)');
-    return [generatedDevelopmentSecret(databasePath)];
-  }
-  const secrets = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (secrets.length === 0 || secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
-    throw new ConfigError(`SESSION_SECRET must be at least ${MIN_SECRET_LENGTH} characters (each, when comma-separated)`);
-  }
-  return secrets;
-}
-
-// Outside production a secret is made once and kept beside the database, so sessions survive restarts.
-function generatedDevelopmentSecret(databasePath: string): string {
-  const dir = databasePath === ':memory:' ? resolve('data') : dirname(resolve(databasePath));
-  const file = resolve(dir, 'session-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, secret + '\n', { mode: 0o600 });
-  return secret;
 }
 
 function loadVerifyConfig(get: (name: string) => string | undefined, production: boolean): VerifyConfig {

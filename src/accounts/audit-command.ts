@@ -79,15 +79,24 @@ function sinceCutoff(value: string, now: number): string {
   return new Date(now - ms).toISOString();
 }
 
-/**
- * All the database access. A PostgreSQL version takes the same query and returns the same rows
- * (`lower(email) = lower($1)` there, since its columns are not NOCASE).
- */
+/** All the database access: the same query and the same rows on either engine. */
 async function readAuditEvents(location: DatabaseLocation, query: AuditQuery): Promise<AuditEntry[]> {
-  if (!fs.existsSync(location.path)) {
-    throw new Error(`the database ${location.path} does not exist (check DATABASE_URL)`);
+  return location.kind === 'postgres' ? readPostgres(location.url, query) : readSqlite(location.path, query);
+}
+
+async function readPostgres(url: string, query: AuditQuery): Promise<AuditEntry[]> {
+  // Loaded only when used: a SQLite setup never needs pg.
+  const { readPostgresAuditLog } = await import('../db/postgres/audit-log.ts');
+  const entries = await readPostgresAuditLog(url, query.since, query.account);
+  if (!entries) throw new NotFound(`no account has the email ${printable(query.account ?? '')}; nothing to show`);
+  return entries;
+}
+
+async function readSqlite(path: string, query: AuditQuery): Promise<AuditEntry[]> {
+  if (!fs.existsSync(path)) {
+    throw new Error(`the database ${path} does not exist (check DATABASE_URL)`);
   }
-  const db = new BetterSqlite3(location.path, { readonly: true, fileMustExist: true });
+  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
     let userId: number | undefined;

@@ -27,7 +27,8 @@ export interface RequestOrigin {
 }
 
 export interface AuditLog {
-  record(event: AuditEvent, from: RequestOrigin, entry?: { userId?: number; detail?: string }): void;
+  /** Resolves once the event is stored; rejects when the database does not answer. */
+  record(event: AuditEvent, from: RequestOrigin, entry?: { userId?: number; detail?: string }): Promise<void>;
 }
 
 const MAX_USER_AGENT = 512;
@@ -38,7 +39,7 @@ export function createAuditLog(db: Database): AuditLog {
     'INSERT INTO audit_log (event, user_id, ip, user_agent, detail) VALUES (?, (SELECT id FROM users WHERE id = ?), ?, ?, ?)',
   );
   return {
-    record(event, from, { userId, detail } = {}) {
+    async record(event, from, { userId, detail } = {}) {
       const userAgent = from.headers['user-agent']?.slice(0, MAX_USER_AGENT) ?? null;
       insert.run(event, userId ?? null, from.ip, userAgent, detail ?? null);
     },

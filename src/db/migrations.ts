@@ -3,21 +3,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from './connection.ts';
 import { findTransactionStatements } from './transaction-statements.ts';
+import type { SqlDialect } from './transaction-statements.ts';
 
 export class MigrationError extends Error {
   name = 'MigrationError';
 }
 
-type MigrationFile = { name: string; filePath: string; sql: string; checksum: string };
+/** `name` is what schema_migrations records: always the plain `NNNN_name.sql`, whichever file ran. */
+export type MigrationFile = { name: string; filePath: string; sql: string; checksum: string };
 
 const MIGRATION_NAME = /^\d{4}_[A-Za-z0-9][A-Za-z0-9_.-]*\.sql$/;
+// `NNNN_name.postgres.sql` / `NNNN_name.sqlite.sql` replace `NNNN_name.sql` on that engine only.
+const ENGINE_SUFFIX = /\.(postgres|sqlite)\.sql$/;
 
 /**
  * Applies every pending `NNNN_name.sql` from `dirs`, in file-name order across all folders.
  * Migrations are recorded by name only, so an admin may move a seed file between folders.
  */
 export function applyMigrations(db: Database, dirs: string[]): { applied: string[] } {
-  const migrations = readMigrations(dirs);
+  const migrations = readMigrations(dirs, 'sqlite');
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     name TEXT PRIMARY KEY,
     checksum TEXT NOT NULL,
@@ -36,7 +40,7 @@ export function applyMigrations(db: Database, dirs: string[]): { applied: string
   // A migration that ends the runner's transaction would have committed part of itself before
   // anything could notice, so every pending file is scanned before any of them runs.
   for (const migration of migrations) {
-    if (!findRecorded.get(migration.name)) assertNoTransactionControl(migration);
+    if (!findRecorded.get(migration.name)) assertNoTransactionControl(migration, 'sqlite');
   }
 
   const applied: string[] = [];
@@ -70,17 +74,23 @@ export function applyMigrations(db: Database, dirs: string[]): { applied: string
   return { applied };
 }
 
-function assertUnchanged(migration: MigrationFile, recorded: { checksum: string } | undefined): void {
+export function assertUnchanged(migration: MigrationFile, recorded: { checksum: string } | undefined): void {
   if (recorded && recorded.checksum !== migration.checksum) {
     throw new MigrationError(
-      `migration ${migration.name} was changed after it was applied (checksum mismatch); ` +
+      `migration ${migration.name}${fileIfOther(migration)} was changed after it was applied (checksum mismatch); ` +
         'restore it and add a new migration instead',
     );
   }
 }
 
-function assertNoTransactionControl(migration: MigrationFile): void {
-  const [statement] = findTransactionStatements(migration.sql, 'sqlite');
+/** Names an engine's own file (`0001_init.postgres.sql`) where the recorded name differs. */
+function fileIfOther(migration: MigrationFile): string {
+  const fileName = path.basename(migration.filePath);
+  return fileName === migration.name ? '' : ` (${fileName})`;
+}
+
+export function assertNoTransactionControl(migration: MigrationFile, dialect: SqlDialect): void {
+  const [statement] = findTransactionStatements(migration.sql, dialect);
   if (statement) {
     throw new MigrationError(
       `migration ${migration.filePath} has a ${statement.keyword} statement (line ${statement.line}); ` +
@@ -90,20 +100,30 @@ function assertNoTransactionControl(migration: MigrationFile): void {
   }
 }
 
-function readMigrations(dirs: string[]): MigrationFile[] {
-  const byName = new Map<string, MigrationFile>();
+/**
+ * The migrations for `engine`, sorted by name. A file for the other engine is skipped; one for
+ * this engine stands in for the plain file of the same name (in any folder), and is recorded
+ * under that plain name with its own checksum: existing databases keep what they recorded.
+ */
+export function readMigrations(dirs: string[], engine: SqlDialect): MigrationFile[] {
+  const plain = new Map<string, MigrationFile>();
+  const specific = new Map<string, MigrationFile>();
   const badNames: string[] = [];
   for (const dir of dirs) {
     for (const filePath of listSqlFiles(dir)) {
-      const name = path.basename(filePath);
-      if (!MIGRATION_NAME.test(name)) {
+      const fileName = path.basename(filePath);
+      if (!MIGRATION_NAME.test(fileName)) {
         badNames.push(filePath);
         continue;
       }
+      const fileEngine = ENGINE_SUFFIX.exec(fileName)?.[1];
+      if (fileEngine !== undefined && fileEngine !== engine) continue;
+      const byName = fileEngine === undefined ? plain : specific;
+      const name = fileName.replace(ENGINE_SUFFIX, '.sql');
       const other = byName.get(name);
       if (other) {
         throw new MigrationError(
-          `migration ${name} exists in two folders (${other.filePath} and ${filePath}); keep one`,
+          `migration ${fileName} exists in two folders (${other.filePath} and ${filePath}); keep one`,
         );
       }
       const sql = fs.readFileSync(filePath, 'utf8');
@@ -115,7 +135,8 @@ function readMigrations(dirs: string[]): MigrationFile[] {
       `migration files must be named NNNN_name.sql (four digits, underscore, name): ${badNames.join(', ')}`,
     );
   }
-  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const chosen = new Map([...plain, ...specific]);
+  return [...chosen.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function listSqlFiles(dir: string): string[] {
@@ -137,6 +158,6 @@ function checksumOf(sql: string): string {
   return crypto.createHash('sha256').update(sql.replace(/\r\n/g, '\n'), 'utf8').digest('hex');
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -41,7 +41,7 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
     const send = await budgets.reserveSend('resend', { userId: account.id, phone: account.phone, ip: addressKey(request.ip) });
     if (!send.verdict.ok) {
       const cooling = send.verdict.limit === 'send-cooldown';
-      if (!cooling && send.verdict.first) audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });
+      if (!cooling && send.verdict.first) await audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });
       const why = cooling ? 'A code was sent moments ago. You can ask for another soon.' : 'Too many codes have been sent to your phone.';
       return page.throttled(reply, pending, send.verdict, why);
     }
@@ -56,7 +56,7 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
       }
       return page.show(reply, outcome.status, pending, outcome.message);
     }
-    audit.record('code-resent', request, { userId: account.id });
+    await audit.record('code-resent', request, { userId: account.id });
     signIn.codeResent(request, result.requestId);
     return reply.redirect('/login/code', 303);
   }
@@ -88,7 +88,7 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
       if (!(await signIn.claimPending(request))) return reply.redirect('/', 303);
       const cancelled = await verify.cancel(pending.requestId);
       if (!cancelled.ok) logVerifyFailure(request.log, verify, 'cancel', cancelled);
-      audit.record('signin-cancelled', request, { userId: pending.userId });
+      await audit.record('signin-cancelled', request, { userId: pending.userId });
       await signIn.end(request, reply, 'cancelled');
       return reply.redirect('/login', 303);
     } finally {

@@ -44,7 +44,14 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
   const page: CodePage = {
     async pendingOr303(request, reply) {
       const pending = signIn.pending(request);
-      if (pending) return pending;
+      if (pending && (await accounts.findById(pending.userId))) return pending;
+      if (pending) {
+        // Disabled or deleted mid-sign-in (sessions in Redis outlive the database's own clean-up).
+        await audit.record('session-ended', request, { userId: pending.userId, detail: 'account-unavailable' });
+        await signIn.end(request, reply, 'account-unavailable');
+        reply.redirect('/login', 303);
+        return undefined;
+      }
       if (signIn.timedOut(request)) await signIn.end(request, reply, 'session-ended');
       reply.redirect(signIn.state(request) === 'signed-in' ? '/' : '/login', 303);
       return undefined;
@@ -89,7 +96,7 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       try {
         const budget = await budgets.reserveCode(pending.userId);
         if (!budget.verdict.ok) {
-          if (budget.verdict.first) audit.record('code-throttled', request, { userId: pending.userId });
+          if (budget.verdict.first) await audit.record('code-throttled', request, { userId: pending.userId });
           return page.throttled(reply, pending, budget.verdict, 'Too many wrong codes for this account.');
         }
         const result = await verify.check(pending.requestId, code);
@@ -99,11 +106,11 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
         logVerifyFailure(request.log, verify, 'check', result);
         const outcome = describeFailure(result.failure);
         if (outcome.restart) {
-          audit.record('code-locked-out', request, { userId: pending.userId, detail: result.failure });
+          await audit.record('code-locked-out', request, { userId: pending.userId, detail: result.failure });
           await signIn.end(request, reply, result.failure === 'too-many-attempts' ? 'too-many-attempts' : 'expired');
           return reply.redirect('/login', 303);
         }
-        audit.record('code-failed', request, { userId: pending.userId, detail: result.failure });
+        await audit.record('code-failed', request, { userId: pending.userId, detail: result.failure });
         return page.show(reply, outcome.status, pending, outcome.message);
       } finally {
         await release();
@@ -116,12 +123,12 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
     const goTo = account ? await signIn.complete(request, reply, account) : undefined;
     if (!account || !goTo) {
       // Disabled meanwhile, or a parallel cancel or logout ended this sign-in first.
-      audit.record('session-ended', request, { userId: pending.userId, detail: account ? 'ended-during-check' : 'account-unavailable' });
+      await audit.record('session-ended', request, { userId: pending.userId, detail: account ? 'ended-during-check' : 'account-unavailable' });
       await signIn.end(request, reply, 'session-ended');
       return reply.redirect('/login', 303);
     }
     await budgets.codeSucceeded(account.id);
-    audit.record('code-ok', request, { userId: account.id });
+    await audit.record('code-ok', request, { userId: account.id });
     return reply.redirect(goTo, 303);
   }
 

@@ -1,6 +1,7 @@
 // Every error becomes a page with a clear message and the right 4xx; only real faults are 5xx,
 // and those say nothing about internals.
 import fp from 'fastify-plugin';
+import { isBackendUnavailable } from '../backends/unavailable.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const CSRF_FAILURE = {
@@ -48,6 +49,12 @@ async function errorPagesPlugin(app: FastifyInstance): Promise<void> {
       request.log.info({ status, code: error.code }, 'client error');
       if (status === 429 && error.message) return sendErrorPage(reply, 429, known.heading, error.message);
       return sendErrorPage(reply, status, known.heading, known.message);
+    }
+    if (isBackendUnavailable(error)) {
+      // Fail closed, and say so: nothing was decided, the request can be tried again shortly.
+      request.log.error({ err: { type: error.name, message: error.message } }, 'a backend did not answer');
+      reply.header('retry-after', '5');
+      return sendErrorPage(reply, 503, 'Temporarily unavailable', 'We could not reach our database just now. Please try again in a few seconds.');
     }
     request.log.error({ err: { type: error.name, message: error.message, code: error.code, stack: error.stack } }, 'request failed');
     return sendErrorPage(reply, 500, 'Something went wrong', 'Sorry, we could not finish that. Please try again.');

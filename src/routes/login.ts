@@ -55,7 +55,7 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
       const address = addressKey(request.ip);
       const perAddress = await limits.consume(['password-ip', address]);
       if (!perAddress.ok) {
-        if (perAddress.first) audit.record('password-throttled', request, { detail: 'address' });
+        if (perAddress.first) await audit.record('password-throttled', request, { detail: 'address' });
         return throttled(reply, perAddress, email, 'Too many sign-in attempts from your network.');
       }
       if (!EMAIL_SHAPE.test(email)) {
@@ -66,23 +66,23 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
       const attempt = { email, ip: address, device: signIn.cookies.deviceKey(request, email) };
       const reservation = await budgets.reservePassword(attempt);
       if (!reservation.verdict.ok) {
-        if (reservation.verdict.first) audit.record('password-throttled', request, { detail: reservation.verdict.limit });
+        if (reservation.verdict.first) await audit.record('password-throttled', request, { detail: reservation.verdict.limit });
         return throttled(reply, reservation.verdict, email, 'Too many attempts.');
       }
 
       const account = await accounts.findByEmail(email);
       const check = account ? await verifyPassword(account.passwordHash, password) : await verifyAgainstDummy(password);
       if (!account || !check.ok) {
-        audit.record('password-failed', request, { userId: account?.id });
-        if (budgets.lockedAccount(reservation)) audit.record('account-locked', request, { userId: account?.id, detail: 'password' });
+        await audit.record('password-failed', request, { userId: account?.id });
+        if (budgets.lockedAccount(reservation)) await audit.record('account-locked', request, { userId: account?.id, detail: 'password' });
         return showForm(reply, 401, { email, error: GENERIC_FAILURE });
       }
       await budgets.passwordSucceeded(attempt);
-      audit.record('password-ok', request, { userId: account.id });
+      await audit.record('password-ok', request, { userId: account.id });
       if (check.needsRehash) await accounts.updatePasswordHash(account.id, await hashPassword(password));
 
       if (!phoneAllowed(account.phone, allowedCountries)) {
-        audit.record('code-send-refused-country', request, { userId: account.id });
+        await audit.record('code-send-refused-country', request, { userId: account.id });
         return showForm(reply, 403, {
           email,
           error: "We can't send codes to the phone number on your account (its country is not served). Contact your administrator.",
@@ -90,17 +90,17 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
       }
       const send = await budgets.reserveSend('start', { userId: account.id, phone: account.phone, ip: address });
       if (!send.verdict.ok) {
-        if (send.verdict.first) audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });
+        if (send.verdict.first) await audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });
         return throttled(reply, send.verdict, email, 'Too many codes have been sent to your phone.');
       }
       const started = await startVerification(verify, account.phone, request.log);
       if (!started.ok) {
         await send.refund(); // nothing was sent: no cooldown, no budget spent
-        audit.record('code-send-failed', request, { userId: account.id, detail: started.failure });
+        await audit.record('code-send-failed', request, { userId: account.id, detail: started.failure });
         const { status, message } = describeFailure(started.failure);
         return showForm(reply, status, { email, error: message });
       }
-      audit.record('code-sent', request, { userId: account.id });
+      await audit.record('code-sent', request, { userId: account.id });
       await signIn.begin(request, reply, account.id, started.requestId);
       return reply.redirect('/login/code', 303);
     },

@@ -6,7 +6,7 @@ export default async function logoutRoutes(app: FastifyInstance, { audit }: Rout
   app.post('/logout', { schema, preValidation: app.csrfProtection }, async (request, reply) => {
     const userId = request.session?.signedIn?.userId ?? request.session?.pending?.userId;
     await app.signIn.end(request, reply, userId === undefined ? undefined : 'signed-out');
-    if (userId !== undefined) audit.record('signed-out', request, { userId });
+    if (userId !== undefined) await audit.record('signed-out', request, { userId });
     return reply.redirect('/login', 303);
   });
 }

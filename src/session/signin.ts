@@ -155,7 +155,7 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
       const account = await accounts.findById(signedIn.userId);
       if (!account) {
         // Disabled or deleted since sign-in: the session no longer stands for anyone.
-        audit.record('session-ended', request, { userId: signedIn.userId, detail: 'account-unavailable' });
+        await audit.record('session-ended', request, { userId: signedIn.userId, detail: 'account-unavailable' });
         await signIn.end(request, reply, 'account-unavailable');
         return reply.redirect('/login', 303);
       }
@@ -171,7 +171,7 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
     }
     if (signIn.timedOut(request)) {
       const userId = request.session.signedIn?.userId ?? request.session.pending?.userId;
-      audit.record('session-ended', request, { userId, detail: 'timed-out' });
+      await audit.record('session-ended', request, { userId, detail: 'timed-out' });
       await signIn.end(request, reply, 'session-ended');
     }
     if (goingTo) cookies.rememberReturnTo(reply, goingTo);

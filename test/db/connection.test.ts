@@ -11,12 +11,12 @@ describe('parseDatabaseUrl', () => {
     expect(parseDatabaseUrl('sqlite::memory:')).toEqual({ kind: 'sqlite', path: ':memory:' });
   });
 
-  it('says postgres is not supported yet without echoing the URL and its password', () => {
-    for (const url of ['postgres://app:hunter2@db/app', 'postgresql://app:hunter2@db/app']) {
-      const attempt = () => parseDatabaseUrl(url);
-      expect(attempt).toThrow(/^DATABASE_URL: postgres:\/\/ is not supported yet/);
-      expect(attempt).not.toThrow(/hunter2/);
+  it('accepts postgres:// and postgresql:// URLs as written (test/db/postgres/commands.test.ts has the refusals)', () => {
+    for (const url of ['postgres://app:hunter2@db:5432/app', 'postgresql://app:hunter2@db/app']) {
+      expect(parseDatabaseUrl(url)).toEqual({ kind: 'postgres', url });
     }
+    expect(() => parseDatabaseUrl('postgres://app:hunter2@db')).toThrow(/^DATABASE_URL: must end with \/DB/);
+    expect(() => parseDatabaseUrl('postgres://app:hunter2@db')).not.toThrow(/hunter2/);
   });
 
   it('refuses other schemes, a missing scheme, sqlite:// and an empty path, naming DATABASE_URL', () => {

@@ -259,7 +259,9 @@ describe('applyMigrations refuses a migration that begins or ends a transaction,
   it("accepts the project's own migrations", () => {
     const db = open();
     const dir = path.resolve(import.meta.dirname, '../../migrations');
-    expect(applyMigrations(db, [dir]).applied).toEqual(fs.readdirSync(dir).filter((name) => name.endsWith('.sql')).sort());
+    // Every file but PostgreSQL's own versions (NAME.postgres.sql), which SQLite skips.
+    const forSqlite = fs.readdirSync(dir).filter((name) => name.endsWith('.sql') && !name.endsWith('.postgres.sql'));
+    expect(applyMigrations(db, [dir]).applied).toEqual(forSqlite.sort());
     db.close();
   });
 });

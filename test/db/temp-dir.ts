@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { dropBackend } from '../helpers/test-backend.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, onTestFinished } from 'vitest';
@@ -24,7 +25,11 @@ export function useTempDir(): () => string {
  * test by other helpers, e.g. `const dir = removeAfterTest(await seededDir())`.
  */
 export function removeAfterTest(dir: string): string {
-  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // with the database and Redis keys an app made for it (test/helpers/test-backend.ts)
+  onTestFinished(async () => {
+    await dropBackend(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
   return dir;
 }
 

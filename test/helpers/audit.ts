@@ -1,5 +1,4 @@
-// Reads the app's audit log straight from its SQLite file, as an admin would.
-import Database from 'better-sqlite3';
+// Reads the app's audit log from its database, as an admin would.
 import type { TestApp } from './test-app.ts';
 
 export interface AuditRow {
@@ -10,15 +9,10 @@ export interface AuditRow {
   detail: string | null;
 }
 
-export function auditRows(t: TestApp): AuditRow[] {
-  const db = new Database(`${t.dir}/app.db`, { readonly: true });
-  try {
-    return db.prepare('SELECT event, user_id, ip, user_agent, detail FROM audit_log ORDER BY id').all() as AuditRow[];
-  } finally {
-    db.close();
-  }
+export async function auditRows(t: TestApp): Promise<AuditRow[]> {
+  return (await t.sql('SELECT event, user_id, ip, user_agent, detail FROM audit_log ORDER BY id')) as unknown as AuditRow[];
 }
 
 export async function auditCount(t: TestApp, event: string): Promise<number> {
-  return auditRows(t).filter((row) => row.event === event).length;
+  return (await auditRows(t)).filter((row) => row.event === event).length;
 }

@@ -13,6 +13,7 @@ import { hashPassword } from '../../src/accounts/passwords.ts';
 import { startVerifySimulator } from '../../src/verify/simulator.ts';
 import type { VerifySimulator, VerifySimulatorOptions } from '../../src/verify/simulator.ts';
 import { createCookieJar, csrfFrom } from './cookie-jar.ts';
+import { advanceRedis, backendEnv, dropBackend, sqlOn } from './test-backend.ts';
 import type { CookieJar } from './cookie-jar.ts';
 
 export const ALICE = { email: 'alice@example.com', password: 'correct horse battery staple', phone: '+15555550100' };
@@ -35,6 +36,13 @@ export interface TestApp {
   dir: string;
   logs: string[];
   client(): TestClient;
+  /**
+   * Moves the clock to `ms` (a faked Date), and Redis's keys with it when the app runs on Redis
+   * (Redis expires keys on its own clock, which a faked Date does not move).
+   */
+  moveClock(ms: number): Promise<void>;
+  /** SQL on the app's database, SQLite or PostgreSQL alike (`$1` placeholders). */
+  sql(text: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -89,11 +97,17 @@ export function useTestApps(): (options: TestAppOptions) => Promise<TestApp> {
   };
 }
 
+/** Removes a test folder and the database and Redis keys that went with it. */
+export async function removeTestDir(dir: string): Promise<void> {
+  await dropBackend(dir);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const dir = options.dir ?? (await seededDir());
   const sim = options.sim ?? (await startVerifySimulator(simulatorOptions(options.simulator)));
-  const env = {
-    DATABASE_URL: `sqlite:${join(dir, 'app.db')}`,
+  const env: Record<string, string> = {
+    ...(await backendEnv(dir)),
     MIGRATIONS_DIR: `${MIGRATIONS}:${join(dir, 'seeds')}`,
     SESSION_SECRET,
     LOG_LEVEL: 'debug',
@@ -109,11 +123,18 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     dir,
     logs,
     client: () => createTestClient(app),
+    sql: (text, params) => sqlOn(dir, text, params),
+    async moveClock(ms) {
+      const by = ms - Date.now();
+      vi.useFakeTimers({ toFake: ['Date'], now: ms });
+      if (env.REDIS_KEY_PREFIX && by > 0) await advanceRedis(env.REDIS_KEY_PREFIX, by);
+    },
     async close() {
       await app.close();
       if (!options.sim) await sim.close();
-      // a folder made here is removed here; one passed in belongs to the caller (e.g. a restart test)
-      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+      // a folder (and its database) made here is removed here; one passed in belongs to the
+      // caller (e.g. a restart test), who removes it with removeTestDir
+      if (!options.dir) await removeTestDir(dir);
     },
   };
 }

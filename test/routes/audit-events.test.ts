@@ -1,6 +1,6 @@
 // Every auth event lands in the audit log with its time, account, address and user agent, and
 // nothing secret: no password, code, session ID or Verify request ID.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ALICE, createTestClient, useTestApps } from '../helpers/test-app.ts';
 import { auditRows } from '../helpers/audit.ts';
 
@@ -18,7 +18,7 @@ describe('the audit log', () => {
     await c.get('/login/code');
     const firstCode = t.sim.lastCode(ALICE.phone) as string;
     await c.post('/login/code', { code: wrongCodeFor(firstCode) });
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
+    await t.moveClock(Date.now() + 31_000);
     await c.post('/login/code/resend');
     await c.get('/login/code');
     await c.post('/login/code', { code: t.sim.lastCode(ALICE.phone) as string });
@@ -30,7 +30,7 @@ describe('the audit log', () => {
     await c.get('/login/code');
     await c.post('/login/code/cancel');
 
-    const rows = auditRows(t);
+    const rows = await auditRows(t);
     expect(rows.map((r) => r.event)).toEqual([
       'password-failed',
       'password-ok',
@@ -60,7 +60,7 @@ describe('the audit log', () => {
     await Promise.all(
       Array.from({ length: 18 }, (_, i) => c.post('/login', { email: ALICE.email, password: `x${i}` }, { 'x-forwarded-for': `198.51.100.${i}` })),
     );
-    const events = auditRows(t).map((r) => r.event);
+    const events = (await auditRows(t)).map((r) => r.event);
     expect(events.filter((e) => e === 'password-failed')).toHaveLength(15);
     expect(events.filter((e) => e === 'account-locked')).toHaveLength(1);
     expect(events.filter((e) => e === 'password-throttled')).toHaveLength(1); // the first refusal of the window, not each

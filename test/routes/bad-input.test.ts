@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClient, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
 import { csrfFrom } from '../helpers/cookie-jar.ts';
+import { TEST_REDIS } from '../helpers/test-backend.ts';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -110,10 +111,10 @@ describe('bad input', () => {
     expect(res.body).toContain('Page not found');
   });
 
-  it('GET /healthz answers 200 {"status":"ok"}', async () => {
+  it('GET /healthz answers 200 naming each backend in use', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ok' });
+    expect(res.json()).toEqual(TEST_REDIS ? { status: 'ok', database: 'ok', redis: 'ok' } : { status: 'ok', database: 'ok' });
   });
 });
 

@@ -1,6 +1,6 @@
 // The code step and the sends, attacked with the password already known: guesses across fresh
 // sign-ins, parallel guesses, parallel resends from many browsers, and countries not served.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { auditCount } from '../helpers/audit.ts';
@@ -42,7 +42,7 @@ describe('code and send budgets', () => {
       else checked++;
       if (res.statusCode === 303) {
         // Vonage ended this request (3 wrong): sign in again for 3 more guesses
-        vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
+        await t.moveClock(Date.now() + 31_000);
         c = await pendingClient(t);
       }
     }
@@ -60,7 +60,7 @@ describe('code and send budgets', () => {
     const browsers = [];
     for (let i = 0; i < 4; i++) browsers.push(await pendingClient(t));
     expect(t.sim.sent).toHaveLength(1); // the later password steps carried on with the running request
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
+    await t.moveClock(Date.now() + 31_000);
     const all = await Promise.all(browsers.map((b) => b.post('/login/code/resend')));
     expect(all.filter((res) => res.statusCode === 303)).toHaveLength(1);
     expect(all.filter((res) => res.statusCode === 429)).toHaveLength(3);
@@ -82,7 +82,7 @@ describe('code and send budgets', () => {
       statuses.push(res.statusCode);
       if (res.statusCode === 303) await c.post('/login/code/cancel');
       now += 31_000; // past the cooldown and Vonage's cancel rule
-      vi.useFakeTimers({ toFake: ['Date'], now });
+      await t.moveClock(now);
     }
     expect(statuses.filter((s) => s === 303)).toHaveLength(5);
     expect(statuses.slice(5)).toEqual([429, 429, 429]);
@@ -117,7 +117,7 @@ describe('code and send budgets', () => {
   it('a parallel check, resend and cancel of one pending sign-in make one Verify call between them', async () => {
     const t = await start({ api: 'v2' });
     const c = await pendingClient(t);
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
+    await t.moveClock(Date.now() + 31_000);
     const before = t.sim.requests.length;
     const code = t.sim.lastCode(ALICE.phone) as string;
     const all = await Promise.all([

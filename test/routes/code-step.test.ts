@@ -57,7 +57,7 @@ describe.each<Api>(['v2', 'legacy'])('code step over the %s Verify API', (api) =
   });
 
   it('a pending sign-in left for ten minutes is dropped', async () => {
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 11 * 60_000 });
+    await t.moveClock(Date.now() + 11 * 60_000);
     const res = await c.get('/login/code');
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/login');
@@ -83,7 +83,7 @@ describe.each<Api>(['v2', 'legacy'])('code step over the %s Verify API', (api) =
     expect(early.body).toContain('name="code"');
     expect(t.sim.sent).toHaveLength(1);
 
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
+    await t.moveClock(Date.now() + 31_000);
     clock += 31_000;
     const resent = await c.post('/login/code/resend');
     expect(resent.statusCode).toBe(303);
@@ -100,7 +100,7 @@ describe.each<Api>(['v2', 'legacy'])('code step over the %s Verify API', (api) =
     const resendLater = async () => {
       now += 31_000;
       clock += 31_000;
-      vi.useFakeTimers({ toFake: ['Date'], now });
+      await t.moveClock(now);
       return c.post('/login/code/resend');
     };
     // v2: SMS then a voice call; legacy workflow 1: SMS, then two calls
@@ -165,15 +165,13 @@ describe.each<Api>(['v2', 'legacy'])('code step over the %s Verify API', (api) =
   });
 
   it('an account deleted during the code step ends the sign-in without a server error', async () => {
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(`${t.dir}/app.db`);
-    db.prepare('DELETE FROM users WHERE email = ?').run(ALICE.email);
-    db.close();
+    await t.sql('DELETE FROM users WHERE email = $1', [ALICE.email]);
     const res = await c.post('/login/code', { code: code() });
     expect(res.statusCode).toBe(303);
     const home = await c.get('/');
     expect(home.statusCode).toBe(303);
     expect(home.headers.location).toBe('/login');
+    await c.get('/login');
     expect((await c.post('/logout')).statusCode).toBe(303);
   });
 

@@ -1,8 +1,7 @@
 // The password step's budgets, fired the way an attacker would: many requests at once, from one
 // address and from many, for known and unknown accounts. Each count is taken before argon2.
-import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ALICE, createTestClient, startTestApp, useTestApps } from '../helpers/test-app.ts';
+import { ALICE, createTestClient, removeTestDir, startTestApp, useTestApps } from '../helpers/test-app.ts';
 import { auditCount } from '../helpers/audit.ts';
 
 const from = (ip: string) => ({ 'x-forwarded-for': ip });
@@ -127,7 +126,7 @@ describe('password budgets', () => {
       expect(res.statusCode).toBe(429);
     } finally {
       await first.sim.close();
-      rmSync(first.dir, { recursive: true, force: true });
+      await removeTestDir(first.dir);
     }
   });
 });

@@ -2,7 +2,6 @@
 // resend or a logout whose body arrives only after the check has signed the user in.
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ALICE, createTestClient, useTestApps } from '../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../helpers/test-app.ts';
@@ -102,9 +101,7 @@ describe('requests racing a code check', () => {
     const c = t.client();
     await c.post('/login', { email: ALICE.email, password: ALICE.password });
     await c.get('/login/code');
-    const db = new Database(`${t.dir}/app.db`);
-    db.prepare('UPDATE users SET phone = ? WHERE email = ?').run('+447700900123', ALICE.email);
-    db.close();
+    await t.sql('UPDATE users SET phone = $1 WHERE email = $2', ['+447700900123', ALICE.email]);
     const before = t.sim.requests.length;
     const res = await c.post('/login/code/resend');
     expect(res.headers.location).toBe('/login');
@@ -113,13 +110,11 @@ describe('requests racing a code check', () => {
 
   it('the device cookie works for an account seeded with capitals in its email', async () => {
     const t = await start({ api: 'v2', env: { TRUST_PROXY: 'true' } });
-    const db = new Database(`${t.dir}/app.db`);
-    db.prepare('INSERT INTO users (email, phone, password_hash) VALUES (?, ?, ?)').run(
+    await t.sql('INSERT INTO users (email, phone, password_hash) VALUES ($1, $2, $3)', [
       'Carol.Smith@Example.com',
       '+15555550123',
       await hashPassword('carol password 1'),
-    );
-    db.close();
+    ]);
     const owner = t.client();
     await owner.post('/login', { email: 'carol.smith@example.com', password: 'carol password 1' });
     await owner.get('/login/code');

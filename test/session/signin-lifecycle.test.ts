@@ -1,29 +1,25 @@
 // The session's life as the sign-in plugin runs it: ended sessions stay ended (even against a
 // request still in flight), disabled accounts lose their sessions, idle and absolute timeouts,
 // the pending window, the CSRF secret renewed at sign-in and sign-out.
-import Database from 'better-sqlite3';
-import { describe, expect, it, vi } from 'vitest';
+import type { Session } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { auditRows } from '../helpers/audit.ts';
+import { TEST_DATABASE, TEST_REDIS } from '../helpers/test-backend.ts';
 
 const MINUTE = 60_000;
 
 describe('the sign-in session lifecycle', () => {
   const startApp = useTestApps();
-  const sql = <T>(app: TestApp, run: (db: Database.Database) => T): T => {
-    const db = new Database(`${app.dir}/app.db`);
-    try {
-      return run(db);
-    } finally {
-      db.close();
-    }
-  };
   const rawSid = (c: TestClient) => decodeURIComponent(c.sessionId() as string).split('.')[0];
-  const sessionRow = (app: TestApp, sid: string) =>
-    sql(app, (db) => db.prepare('SELECT data, user_id AS userId FROM sessions WHERE sid = ?').get(sid)) as
-      { data: string; userId: number | null } | undefined;
-  const at = (ms: number) => vi.useFakeTimers({ toFake: ['Date'], now: ms });
+  /** The session as its store (database or Redis) holds it, serialised; undefined when absent. */
+  const stored = (app: TestApp, sid: string) =>
+    new Promise<string | undefined>((resolve, reject) =>
+      app.app.backends.state.sessions.get(sid, (error: unknown, session?: Session | null) =>
+        error ? reject(error) : resolve(session ? JSON.stringify(session) : undefined),
+      ),
+    );
 
   async function signedIn(app: TestApp): Promise<TestClient> {
     const c = app.client();
@@ -38,7 +34,7 @@ describe('the sign-in session lifecycle', () => {
     await c.post('/login', { email: ALICE.email, password: ALICE.password });
     await c.get('/login/code');
     const sid = rawSid(c);
-    at(Date.now() + 31_000);
+    await t.moveClock(Date.now() + 31_000);
     t.sim.setFailureMode('slow');
     const resend = c.post('/login/code/resend');
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -46,7 +42,7 @@ describe('the sign-in session lifecycle', () => {
     expect(logout.headers.location).toBe('/login');
     expect((await resend).statusCode).toBe(303); // the code went out, but the session it wrote back is dropped
     t.sim.setFailureMode('normal');
-    expect(sessionRow(t, sid)).toBeUndefined();
+    expect(await stored(t, sid)).toBeUndefined();
     const replay = await t.app.inject({ method: 'GET', url: '/login/code', cookies: { sid: c.sessionId() as string } });
     expect(replay.headers.location).toBe('/login');
   });
@@ -66,10 +62,11 @@ describe('the sign-in session lifecycle', () => {
     const c = await signedIn(t);
     const pendingElsewhere = t.client();
     await pendingElsewhere.post('/login', { email: ALICE.email, password: ALICE.password });
-    expect(sql(t, (db) => db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id IS NOT NULL').get())).toEqual({ n: 2 });
-
-    sql(t, (db) => db.prepare('UPDATE users SET disabled = 1 WHERE email = ?').run(ALICE.email));
-    expect(sql(t, (db) => db.prepare('SELECT count(*) AS n FROM sessions').get())).toEqual({ n: 0 });
+    // In the database the trigger deletes the rows in the same statement; in Redis the gate ends them.
+    const rows = async () => (await t.sql('SELECT count(*) AS n FROM sessions'))[0].n;
+    if (!TEST_REDIS) expect(Number(await rows())).toBe(2);
+    await t.sql('UPDATE users SET disabled = 1 WHERE email = $1', [ALICE.email]);
+    if (!TEST_REDIS) expect(Number(await rows())).toBe(0);
     const home = await c.get('/');
     expect(home.headers.location).toBe('/login');
     expect((await pendingElsewhere.get('/login/code')).headers.location).toBe('/login');
@@ -79,25 +76,23 @@ describe('the sign-in session lifecycle', () => {
     const t = await startApp({ api: 'v2' });
     const c = await signedIn(t);
     // Bypass the trigger, as a restore from an older backup might: only the gate stands in the way.
-    sql(t, (db) => {
-      db.exec('DROP TRIGGER users_disabled_end_sessions');
-      db.prepare('UPDATE users SET disabled = 1 WHERE email = ?').run(ALICE.email);
-    });
+    await t.sql(TEST_DATABASE === 'postgres' ? 'DROP TRIGGER users_disabled_end_sessions ON users' : 'DROP TRIGGER users_disabled_end_sessions');
+    await t.sql('UPDATE users SET disabled = 1 WHERE email = $1', [ALICE.email]);
     const home = await c.get('/');
     expect(home.headers.location).toBe('/login');
     expect((await c.get('/login')).body).toContain('Your session has ended');
-    expect(auditRows(t).some((row) => row.event === 'session-ended' && row.detail === 'account-unavailable')).toBe(true);
+    expect((await auditRows(t)).some((row) => row.event === 'session-ended' && row.detail === 'account-unavailable')).toBe(true);
   });
 
   it('an idle session ends after SESSION_IDLE_MINUTES, and says so', async () => {
     const t = await startApp({ api: 'v2', env: { SESSION_IDLE_MINUTES: '30' } });
     const start = Date.now();
     const c = await signedIn(t);
-    at(start + 29 * MINUTE);
+    await t.moveClock(start + 29 * MINUTE);
     expect((await c.get('/')).statusCode).toBe(200); // activity moves the idle clock
-    at(start + 58 * MINUTE);
+    await t.moveClock(start + 58 * MINUTE);
     expect((await c.get('/')).statusCode).toBe(200);
-    at(start + 89 * MINUTE);
+    await t.moveClock(start + 89 * MINUTE);
     const idle = await c.get('/');
     expect(idle.headers.location).toBe('/login');
     expect((await c.get('/login')).body).toContain('timed out');
@@ -108,10 +103,10 @@ describe('the sign-in session lifecycle', () => {
     const start = Date.now();
     const c = await signedIn(t);
     for (let m = 20; m < 120; m += 20) {
-      at(start + m * MINUTE);
+      await t.moveClock(start + m * MINUTE);
       expect((await c.get('/')).statusCode).toBe(200);
     }
-    at(start + 121 * MINUTE);
+    await t.moveClock(start + 121 * MINUTE);
     expect((await c.get('/')).headers.location).toBe('/login');
   });
 
@@ -120,15 +115,15 @@ describe('the sign-in session lifecycle', () => {
     const start = Date.now();
     const c = await signedIn(t);
     const sid = rawSid(c);
-    const first = sessionRow(t, sid)?.data;
+    const first = await stored(t, sid);
     for (let s = 5; s < 60; s += 10) {
-      at(start + s * 1000);
+      await t.moveClock(start + s * 1000);
       await c.get('/');
     }
-    expect(sessionRow(t, sid)?.data).toBe(first);
-    at(start + 61_000);
+    expect(await stored(t, sid)).toBe(first);
+    await t.moveClock(start + 61_000);
     await c.get('/');
-    expect(sessionRow(t, sid)?.data).not.toBe(first);
+    expect(await stored(t, sid)).not.toBe(first);
   });
 
   it('the pending state ends 10 minutes after the latest code was sent', async () => {
@@ -137,20 +132,24 @@ describe('the sign-in session lifecycle', () => {
     const c = t.client();
     await c.post('/login', { email: ALICE.email, password: ALICE.password });
     clock += 4 * MINUTE;
-    at(clock);
+    await t.moveClock(clock);
     expect((await c.post('/login/code/resend')).headers.location).toBe('/login/code');
     clock += 8 * MINUTE;
-    at(clock);
+    await t.moveClock(clock);
     expect((await c.get('/login/code')).statusCode).toBe(200); // 12 minutes in, 8 after the resend
     clock += 3 * MINUTE;
-    at(clock);
+    await t.moveClock(clock);
     expect((await c.get('/login/code')).headers.location).toBe('/login');
   });
 
-  it('sessions record their account, so one statement ends them all', async () => {
+  it('sessions record their account, so one step ends them all, pending and signed in', async () => {
     const t = await startApp({ api: 'v2' });
     const c = await signedIn(t);
-    expect(sessionRow(t, rawSid(c))?.userId).toBe(1);
+    const pending = t.client();
+    await pending.post('/login', { email: ALICE.email, password: ALICE.password });
+    expect(await t.app.backends.state.sessions.endAllForAccount(1)).toBe(2);
+    expect((await c.get('/')).headers.location).toBe('/login');
+    expect((await pending.get('/login/code')).headers.location).toBe('/login');
   });
 
   it('renews the CSRF secret at sign-in and at sign-out: a token from before no longer works', async () => {

@@ -1,0 +1,36 @@
+// Where the app keeps its state, behind one interface per engine. A database (SQLite or
+// PostgreSQL) always holds accounts, migrations and the audit log, and also sessions and the
+// counters unless Redis takes those. Every operation that must hold under parallel requests is
+// one atomic step inside the engine (see each implementation).
+import type { AccountStore } from '../accounts/account-store.ts';
+import type { AuditLog } from '../accounts/audit-log.ts';
+import type { AuthSessionStore, SessionRules } from '../session/auth-session-store.ts';
+import type { LimitName, LimitSettings, Limits } from '../state/limits.ts';
+
+export interface StateOptions {
+  /** How a session's own fields give its expiry and account (signin-state.ts). */
+  rules: SessionRules;
+  limitOverrides: Partial<Record<LimitName, LimitSettings>>;
+}
+
+/** Sessions and counters: kept by the database, or by Redis when REDIS_URL is set. */
+export interface StateBackend {
+  sessions: AuthSessionStore;
+  limits: Limits;
+  /** Resolves when the engine answers; rejects (an unavailable error) when it does not. */
+  ping(): Promise<void>;
+  /** Deletes what has expired (sessions, tombstones, counters); a no-op where the engine expires keys itself. */
+  prune(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseBackend extends StateBackend {
+  engine: 'sqlite' | 'postgres';
+  accounts: AccountStore;
+  audit: AuditLog;
+  /** Audit events older than this many days are deleted; returns how many. */
+  pruneAudit(retentionDays: number): Promise<number>;
+  /** The demo account, by email (demo mode creates it; production refuses to start with it). */
+  demoAccountExists(email: string): Promise<boolean>;
+  createAccount(account: { email: string; phone: string; passwordHash: string; mustChangePassword?: boolean }): Promise<void>;
+}

@@ -1,0 +1,36 @@
+// Accounts on PostgreSQL: the same lookups as src/accounts/account-store.ts. Emails match
+// case-insensitively through `lower(email)`, which the unique index email_is_unique_ignoring_case
+// serves (PostgreSQL has no NOCASE column).
+import type { Account, AccountStore } from '../../accounts/account-store.ts';
+import { query } from './pool.ts';
+import type { Pool } from './pool.ts';
+
+const ACCOUNT_COLUMNS = 'id, email, phone, password_hash AS "passwordHash"';
+/** users.id is an integer: a larger number is no account, not a database error. */
+const MAX_ID = 2 ** 31 - 1;
+
+export function createPostgresAccountStore(pool: Pool): AccountStore {
+  // Disabled accounts are invisible: they cannot sign in and an existing session's lookup fails.
+  return {
+    async findByEmail(email) {
+      if (typeof email !== 'string') return undefined;
+      const [account] = await query<Account>(
+        pool,
+        `SELECT ${ACCOUNT_COLUMNS} FROM users WHERE lower(email) = lower($1) AND disabled = 0`,
+        [email.trim()],
+        { name: 'account-by-email' },
+      );
+      return account;
+    },
+    async findById(id) {
+      if (!Number.isSafeInteger(id) || id < 1 || id > MAX_ID) return undefined;
+      const [account] = await query<Account>(pool, `SELECT ${ACCOUNT_COLUMNS} FROM users WHERE id = $1 AND disabled = 0`, [id], {
+        name: 'account-by-id',
+      });
+      return account;
+    },
+    async updatePasswordHash(id, passwordHash) {
+      await query(pool, 'UPDATE users SET password_hash = $1, updated_at = now() WHERE id = $2', [passwordHash, id]);
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// The audit log on PostgreSQL: recording (src/accounts/audit-log.ts's shape), retention
+// (src/accounts/audit-retention.ts's rule) and the admin's read (npm run audit).
+import pg from 'pg';
+import type { AuditLog } from '../../accounts/audit-log.ts';
+import { clientConfig, query, withMessage } from './pool.ts';
+import type { Pool } from './pool.ts';
+
+const MAX_USER_AGENT = 512;
+const DAY_MS = 86_400_000;
+// Deleting in slices keeps each statement short (and under the pool's statement timeout), so a
+// first prune of a large, long-unpruned log does not hold locks for long.
+const BATCH_SIZE = 5000;
+
+export function createPostgresAuditLog(pool: Pool): AuditLog {
+  return {
+    async record(event, from, { userId, detail } = {}) {
+      const userAgent = from.headers['user-agent']?.slice(0, MAX_USER_AGENT) ?? null;
+      // The subquery records NULL for an account deleted meanwhile (the column references users).
+      await query(
+        pool,
+        'INSERT INTO audit_log (event, user_id, ip, user_agent, detail) VALUES ($1, (SELECT id FROM users WHERE id = $2), $3, $4, $5)',
+        [event, userId ?? null, from.ip, userAgent, detail ?? null],
+        { name: 'audit-record' },
+      );
+    },
+  };
+}
+
+/** Deletes audit events older than `retentionDays` before `now`; returns how many. */
+export async function prunePostgresAuditLog(pool: Pool, retentionDays: number, now = Date.now()): Promise<number> {
+  // Zero or a typo must not empty the log.
+  if (!Number.isFinite(retentionDays) || retentionDays <= 0) {
+    throw new RangeError(`audit retention must be a positive number of days, got ${retentionDays}`);
+  }
+  // `at` is ISO-8601 UTC text with milliseconds: text order is time order (as on SQLite).
+  const cutoff = new Date(Math.max(now - retentionDays * DAY_MS, 0)).toISOString();
+  let deleted = 0;
+  for (;;) {
+    const [{ count }] = await query<{ count: number }>(
+      pool,
+      `WITH gone AS (DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2) RETURNING 1)
+      SELECT count(*)::int AS count FROM gone`,
+      [cutoff, BATCH_SIZE],
+    );
+    deleted += count;
+    if (count < BATCH_SIZE) return deleted;
+  }
+}
+
+export type AuditRow = {
+  id: number;
+  at: string;
+  event: string;
+  user_id: number | null;
+  account: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+};
+
+/**
+ * For `npm run audit`: events since `since` (an ISO time), oldest first, for one account when
+ * `account` is given; undefined when no account has that email. The same rows as on SQLite.
+ */
+export async function readPostgresAuditLog(url: string, since: string, account?: string): Promise<AuditRow[] | undefined> {
+  const client = new pg.Client(clientConfig(url));
+  client.on('error', () => {}); // a dropped connection also fails the query in flight
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`could not connect to PostgreSQL: ${(withMessage(error) as Error).message} (check DATABASE_URL)`);
+  }
+  try {
+    return await readEvents(client, since, account);
+  } catch (error) {
+    // 42P01: no such table, 42703: no such column.
+    if (['42P01', '42703'].includes((error as { code?: string }).code ?? '')) {
+      throw new Error(`the database's schema is out of date (${(error as Error).message}); run npm run migrate`);
+    }
+    throw error;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function readEvents(client: pg.Client, since: string, account?: string): Promise<AuditRow[] | undefined> {
+  let userId: number | undefined;
+  if (account !== undefined) {
+    const { rows } = await client.query<{ id: number }>('SELECT id FROM users WHERE lower(email) = lower($1)', [account]);
+    if (rows.length === 0) return undefined;
+    userId = rows[0].id;
+  }
+  const select = `SELECT a.id, a.at, a.event, a.user_id, u.email AS account, a.ip, a.user_agent, a.detail
+    FROM audit_log a LEFT JOIN users u ON u.id = a.user_id`;
+  const { rows } =
+    userId === undefined
+      ? await client.query<AuditRow>(`${select} WHERE a.at >= $1 ORDER BY a.at, a.id`, [since])
+      : await client.query<AuditRow>(`${select} WHERE a.user_id = $1 AND a.at >= $2 ORDER BY a.at, a.id`, [userId, since]);
+  return rows;
+}

@@ -1,0 +1,58 @@
+// The PostgreSQL backend: one pg.Pool holds accounts, the audit log, sessions and counters for
+// every app process that shares the database. Each store step is one statement (ending a chain
+// of rotations: one per link), atomic under concurrency; a server that does not answer surfaces as
+// BackendUnavailableError, and the pool reconnects by itself once it is back.
+import type { DatabaseBackend, StateOptions } from '../../backends/backend.ts';
+import { createPostgresAccountStore } from './account-store.ts';
+import { createPostgresAuditLog, prunePostgresAuditLog } from './audit-log.ts';
+import { createPostgresLimits } from './limits.ts';
+import { applyPostgresMigrations } from './migrations.ts';
+import { createPool, query } from './pool.ts';
+import type { Pool } from './pool.ts';
+import { createPostgresSessionStore } from './session-store.ts';
+
+export type PostgresBackend = DatabaseBackend & { pool: Pool; appliedMigrations: string[] };
+
+/** `ping()` gives up after this: /healthz must answer quickly even when the server does not. */
+const PING_TIMEOUT_MS = 2000;
+
+export async function openPostgresBackend(
+  url: string,
+  options: StateOptions & { migrationsDirs: string[]; poolSize?: number; onIdleError?: (error: Error) => void },
+): Promise<PostgresBackend> {
+  // Migrations first, on their own connection (no statement timeout); a refusal opens no pool.
+  const { applied } = await applyPostgresMigrations(url, options.migrationsDirs);
+  const pool = createPool(url, { max: options.poolSize, onIdleError: options.onIdleError });
+  const sessions = createPostgresSessionStore(pool, options.rules);
+  const limits = createPostgresLimits(pool, options.limitOverrides);
+  let closed: Promise<void> | undefined;
+
+  return {
+    engine: 'postgres',
+    pool,
+    appliedMigrations: applied,
+    accounts: createPostgresAccountStore(pool),
+    audit: createPostgresAuditLog(pool),
+    sessions,
+    limits,
+    async ping() {
+      await query(pool, 'SELECT 1', [], { timeoutMs: PING_TIMEOUT_MS });
+    },
+    async prune() {
+      await sessions.pruneExpired();
+      await limits.pruneExpired();
+    },
+    pruneAudit: (retentionDays) => prunePostgresAuditLog(pool, retentionDays),
+    async demoAccountExists(email) {
+      return (await query(pool, 'SELECT 1 FROM users WHERE lower(email) = lower($1)', [email])).length > 0;
+    },
+    async createAccount({ email, phone, passwordHash }) {
+      await query(pool, 'INSERT INTO users (email, phone, password_hash) VALUES ($1, $2, $3)', [email, phone, passwordHash]);
+    },
+    // pg-pool refuses a second end(); closing twice (shutdown racing a failed start) is fine here.
+    close() {
+      closed ??= pool.end();
+      return closed;
+    },
+  };
+}

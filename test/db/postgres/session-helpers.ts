@@ -1,0 +1,66 @@
+// The session store's callbacks as promises, sessions shaped like the sign-in's, and one migrated
+// database with two accounts and two stores on separate pools (two app processes).
+import type { Session } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import type { AuthSessionStore } from '../../../src/session/auth-session-store.ts';
+import { createPool } from '../../../src/db/postgres/pool.ts';
+import type { Pool } from '../../../src/db/postgres/pool.ts';
+import { applyPostgresMigrations } from '../../../src/db/postgres/migrations.ts';
+import { createPostgresSessionStore } from '../../../src/db/postgres/session-store.ts';
+import type { PostgresSessionStore } from '../../../src/db/postgres/session-store.ts';
+import { sessionRules } from '../../../src/session/signin-state.ts';
+import { HASH, REPO_MIGRATIONS, sql, useFreshDatabases } from './fresh-database.ts';
+
+export const HOUR = 60 * 60 * 1000;
+export const rules = sessionRules({ idleMs: 30 * 60 * 1000, maxMs: 12 * HOUR }, HOUR);
+
+export const getSession = (store: AuthSessionStore, sid: string) =>
+  new Promise<Session | null | undefined>((resolve, reject) => store.get(sid, (error, session) => (error ? reject(error) : resolve(session))));
+export const setSession = (store: AuthSessionStore, sid: string, session: object) =>
+  new Promise<void>((resolve, reject) => store.set(sid, session as Session, (error) => (error ? reject(error) : resolve())));
+export const destroySession = (store: AuthSessionStore, sid: string) =>
+  new Promise<void>((resolve, reject) => store.destroy(sid, (error) => (error ? reject(error) : resolve())));
+
+export const sessionExpiringAt = (expires: Date | null, data: Record<string, unknown> = {}) => ({
+  ...data,
+  cookie: { expires, originalMaxAge: expires ? expires.getTime() - Date.now() : null, path: '/', httpOnly: true },
+});
+export const inAnHour = (data: Record<string, unknown> = {}) => sessionExpiringAt(new Date(Date.now() + HOUR), data);
+export const signedIn = (userId: number) => ({ signedIn: { userId, signedInAt: Date.now(), seenAt: Date.now() } });
+export const pending = (userId: number) => ({ pending: { userId, requestId: 'r', sentAt: Date.now() } });
+
+export type SessionDatabase = {
+  url: string;
+  /** Two stores on two pools: two app processes on one database. */
+  store: PostgresSessionStore;
+  other: PostgresSessionStore;
+  /** A session ID no other test uses (the tests of a file share the database). */
+  newSid(label?: string): string;
+  rowOf(sid: string): Promise<{ data: string; expires_at: string; user_id: number | null } | undefined>;
+};
+
+/** Accounts 1 and 2 exist; the pools close after the file's tests. */
+export function useSessionDatabase(): SessionDatabase {
+  const freshDatabase = useFreshDatabases();
+  let pools: Pool[] = [];
+  let n = 0;
+  const context = {
+    newSid: (label = 's') => `${label}-${++n}-${Math.random().toString(36).slice(2)}`,
+    rowOf: async (sid: string) =>
+      (await sql<{ data: string; expires_at: string; user_id: number | null }>(context.url, 'SELECT data, expires_at, user_id FROM sessions WHERE sid = $1', [sid]))[0],
+  } as SessionDatabase;
+  beforeAll(async () => {
+    ({ url: context.url } = await freshDatabase());
+    await applyPostgresMigrations(context.url, [REPO_MIGRATIONS]);
+    await sql(context.url, 'INSERT INTO users (id, email, phone, password_hash) VALUES (1, $1, $2, $3), (2, $4, $5, $3)', [
+      'a@example.com', '+15555550100', HASH, 'b@example.com', '+15555550101',
+    ]);
+    pools = [createPool(context.url, { max: 4 }), createPool(context.url, { max: 4 })];
+    [context.store, context.other] = pools.map((pool) => createPostgresSessionStore(pool, rules));
+  });
+  // Registered after useFreshDatabases' own afterAll, so it runs first: pools close before the drop.
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.end()));
+  });
+  return context;
+}

@@ -1,0 +1,81 @@
+// Real server processes (`node src/server.ts`) for tests: each in a fresh folder, killed and
+// removed after each test; and a tiny fetch-based browser with a cookie jar and the last CSRF token.
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
+
+export const SERVER = resolve('src/server.ts');
+export const MIGRATIONS = resolve('migrations');
+const running: ChildProcessWithoutNullStreams[] = [];
+/** Folders removed after each test (a test may add its own). */
+export const folders: string[] = [];
+afterEach(async () => {
+  const stillRunning = running.splice(0).filter((child) => child.exitCode === null && child.signalCode === null);
+  await Promise.all(
+    stillRunning.map((child) => {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGKILL');
+      return exited;
+    }),
+  );
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+/** Starts `node src/server.ts` in a fresh folder with only the given environment. */
+export function startServer(env: Record<string, string>) {
+  const cwd = mkdtempSync(join(tmpdir(), 'signin-server-'));
+  folders.push(cwd);
+  const child = spawn(process.execPath, [SERVER], { cwd, env: { PATH: process.env.PATH ?? '', MIGRATIONS_DIR: MIGRATIONS, ...env } });
+  running.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  const waitFor = async (pattern: RegExp, ms = 10_000) => {
+    for (const start = Date.now(); Date.now() - start < ms; await new Promise((r) => setTimeout(r, 50))) {
+      const match = pattern.exec(stdout);
+      if (match) return match;
+    }
+    throw new Error(`timed out waiting for ${pattern}; stdout: ${stdout}; stderr: ${stderr}`);
+  };
+  return { child, cwd, exited, waitFor, output: () => ({ stdout, stderr }) };
+}
+
+/** fetch with a cookie jar and the CSRF token of the last page. */
+export function browser(base: string) {
+  const cookies = new Map<string, string>();
+  let csrf = '';
+  const request = async (path: string, form?: Record<string, string>) => {
+    // A full URL sends this request to another instance, with the same cookies.
+    const res = await fetch(/^https?:/.test(path) ? path : base + path, {
+      method: form ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      body: form ? new URLSearchParams({ _csrf: csrf, ...form }) : undefined,
+    });
+    for (const header of res.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
+      if (value === '' || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(header)) cookies.delete(name);
+      else cookies.set(name, value);
+    }
+    const body = await res.text();
+    csrf = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? csrf;
+    return { status: res.status, location: res.headers.get('location'), body };
+  };
+  return request;
+}
+

@@ -1,0 +1,109 @@
+// Which backends the integration tests run on, chosen by the environment of the test run:
+//   (nothing)                          SQLite, a fresh file per app
+//   TEST_DATABASE=postgres             PostgreSQL on 127.0.0.1:5432, a fresh database per app
+//   TEST_DATABASE=postgres TEST_REDIS=1  the same, with sessions and counters in Redis (own key prefix)
+// Each app's database lives beside its test folder's name, so a restart test that reuses the
+// folder reuses the database; `dropBackend` removes both.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { advanceRedisTime } from '../state/redis/advance-redis-time.ts';
+
+export const TEST_DATABASE = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+export const TEST_REDIS = process.env.TEST_REDIS === '1';
+const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MARKER = '.test-backend.json';
+
+interface Marker {
+  database?: string;
+  redisPrefix?: string;
+}
+
+const urlOf = (database: string) => Object.assign(new URL(ADMIN_URL), { pathname: `/${database}` }).href;
+
+async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The env for an app whose test folder is `dir`: a new database (or the folder's own, on reuse). */
+export async function backendEnv(dir: string): Promise<Record<string, string>> {
+  const markerFile = join(dir, MARKER);
+  const marker: Marker = existsSync(markerFile) ? JSON.parse(readFileSync(markerFile, 'utf8')) : {};
+  if (TEST_DATABASE === 'postgres' && !marker.database) {
+    marker.database = `t_${randomBytes(6).toString('hex')}`;
+    await admin((c) => c.query(`CREATE DATABASE ${marker.database}`));
+  }
+  if (TEST_REDIS && !marker.redisPrefix) marker.redisPrefix = `t:${randomBytes(6).toString('hex')}:`;
+  writeFileSync(markerFile, JSON.stringify(marker));
+  const env: Record<string, string> = {
+    DATABASE_URL: marker.database ? urlOf(marker.database) : `sqlite:${join(dir, 'app.db')}`,
+  };
+  if (marker.redisPrefix) Object.assign(env, { REDIS_URL: REDIS_URL, REDIS_KEY_PREFIX: marker.redisPrefix });
+  return env;
+}
+
+/** Drops the folder's database and Redis keys (the folder itself is the caller's). */
+export async function dropBackend(dir: string): Promise<void> {
+  const markerFile = join(dir, MARKER);
+  if (!existsSync(markerFile)) return;
+  const marker: Marker = JSON.parse(readFileSync(markerFile, 'utf8'));
+  if (marker.database) {
+    await admin(async (c) => {
+      await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [marker.database]);
+      await c.query(`DROP DATABASE IF EXISTS ${marker.database}`);
+    });
+  }
+  if (marker.redisPrefix) {
+    const redis = new Redis(REDIS_URL);
+    try {
+      const keys = await redis.keys(`${marker.redisPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+  }
+}
+
+/**
+ * Runs SQL against the app's database as an admin would (`$1`, `$2`… placeholders, in order).
+ * Returns the rows; for statements without rows, an empty list.
+ */
+export async function sqlOn(dir: string, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  const env = await backendEnv(dir);
+  if (env.DATABASE_URL.startsWith('sqlite:')) {
+    const db = new Database(env.DATABASE_URL.slice('sqlite:'.length));
+    try {
+      const statement = db.prepare(text.replace(/\$\d+/g, '?'));
+      return statement.reader ? (statement.all(...params) as Record<string, unknown>[]) : (statement.run(...params), []);
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: env.DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Moves every Redis key under `prefix` `ms` closer to its expiry (see TestApp.moveClock). */
+export async function advanceRedis(prefix: string, ms: number): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    await advanceRedisTime(redis, prefix, ms);
+  } finally {
+    redis.disconnect();
+  }
+}

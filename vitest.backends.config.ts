@@ -1,0 +1,30 @@
+// The integration suite again, on the backends the environment names (test/helpers/test-backend.ts):
+// `npm run test:postgres` (PostgreSQL) and `npm run test:redis` (PostgreSQL + Redis).
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: [
+      'test/routes/**/*.test.ts',
+      'test/session/signin-lifecycle.test.ts',
+      'test/session/secret-rotation.test.ts',
+      'test/backends/**/*.test.ts',
+      // each engine's own store tests, once: PostgreSQL's in the PostgreSQL run, Redis's in the Redis run
+      process.env.TEST_REDIS === '1' ? 'test/state/redis/**/*.test.ts' : 'test/db/postgres/**/*.test.ts',
+    ],
+    // Seeding through `npm run migrate` and restarts of the SQLite file are SQLite's own; PostgreSQL
+    // seeding is tested in test/db/postgres.
+    exclude: ['test/routes/restart-and-seeds.test.ts', 'node_modules/**'],
+    globalSetup: ['test/temp-root.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // `npm run test:postgres` / `test:redis` pass --coverage: the engine's own code must be covered too.
+    coverage: {
+      provider: 'v8',
+      include: [process.env.TEST_REDIS === '1' ? 'src/state/redis/**' : 'src/db/postgres/**'],
+      reporter: ['text-summary', 'text'],
+      thresholds: { lines: 90 },
+    },
+  },
+});
