@@ -1,6 +1,9 @@
 // What the app under test runs on: a temp folder with a SQLite file and a seed migration of
 // bench accounts (one shared argon2id hash at the shipped parameters, a distinct phone each, since
-// Verify refuses two concurrent verifications to one number), and the Verify simulator.
+// Verify refuses two concurrent verifications to one number), and the Verify simulator. The seed
+// has a PostgreSQL twin in the same folder (`….postgres.sql`, which stands in for the plain file on
+// that engine), so an app pointed at a fresh PostgreSQL database with the same MIGRATIONS_DIR
+// migrates and seeds the same accounts itself (see postgres-redis.ts).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,12 +36,18 @@ export async function createFixture(accounts: number): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'signin-bench-'));
   mkdirSync(join(dir, 'seeds'));
   const hash = await hashPassword(BENCH_PASSWORD);
-  // One INSERT … SELECT over a counter, so seeding thousands of accounts is one statement.
+  // One INSERT … SELECT over a counter, so seeding thousands of accounts is one statement; the
+  // same rows as benchAccount(1…accounts) on either engine.
   writeFileSync(
     join(dir, 'seeds', '0100_bench_accounts.sql'),
     `INSERT INTO users (email, phone, password_hash)
      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${accounts})
      SELECT 'user' || i || '@bench.test', '+1555' || printf('%07d', i), '${hash}' FROM n;\n`,
+  );
+  writeFileSync(
+    join(dir, 'seeds', '0100_bench_accounts.postgres.sql'),
+    `INSERT INTO users (email, phone, password_hash)
+     SELECT 'user' || i || '@bench.test', '+1555' || lpad(i::text, 7, '0'), '${hash}' FROM generate_series(1, ${accounts}) AS i;\n`,
   );
   const sim = await startVerifySimulator({ apiKey: API_KEY, apiSecret: API_SECRET });
   const databasePath = join(dir, 'app.db');

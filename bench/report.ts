@@ -17,6 +17,8 @@ export interface BenchResults {
   machine: ReturnType<typeof machineInfo>;
   settings: { connections: number; durationS: number; warmupS: number; appThreadPoolSize: string };
   rows: Row[];
+  /** Server versions of the backends the PostgreSQL rows ran on, when they ran. */
+  backends?: Record<string, string>;
   homeP99DuringPasswordStep?: { ratePerS: number; idleP99Ms: number; underLoadP99Ms: number; factor: number };
   /** The app server's resident memory (after a full GC) at points of the run. */
   rssMiB: Record<string, number>;
@@ -55,7 +57,9 @@ export function markdownTable(results: BenchResults): string {
     '',
     `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; ` +
       `${settings.connections} connections, ${settings.durationS} s per row after ${settings.warmupS} s warm-up; ` +
-      `app UV_THREADPOOL_SIZE ${settings.appThreadPoolSize}; ${machine.date}`,
+      `app UV_THREADPOOL_SIZE ${settings.appThreadPoolSize}; ` +
+      (results.backends ? `${Object.entries(results.backends).map(([name, version]) => `${name} ${version}`).join(', ')} on this machine; ` : '') +
+      machine.date,
     '',
     `App RSS (MiB, after a full GC): ${Object.entries(results.rssMiB).map(([when, mib]) => `${when} ${mib}`).join(', ')}. ` +
       `Set-Cookie names on GET /: ${Object.entries(results.setCookies).map(([k, v]) => `${k}: ${v.join(', ') || 'none'}`).join('; ')}.`,

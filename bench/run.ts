@@ -3,11 +3,14 @@
 // bench/results.json. Not a test: it asserts nothing.
 //
 // Knobs (bench only): BENCH_CONNECTIONS (10), BENCH_DURATION s (10), BENCH_WARMUP s (2),
-// BENCH_ONLY=signed-in,anonymous,password,sessions,argon2 (the bare row always runs),
-// BENCH_PROFILE=DIR writes a V8 CPU profile of the app server per row there (read them with
-// `node bench/profile-summary.ts DIR/signed-in.cpuprofile`). The app server gets this
-// process's environment, so `UV_THREADPOOL_SIZE=1 npm run bench` measures that pool size.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+// BENCH_ONLY=signed-in,postgres,postgres-redis,anonymous,password,sessions,argon2 (the bare row
+// always runs), BENCH_PROFILE=DIR writes a V8 CPU profile of the app server per row there (read
+// them with `node bench/profile-summary.ts DIR/signed-in.cpuprofile`), BENCH_POSTGRES_URL
+// (postgres://postgres@127.0.0.1:5432/test, an admin connection: the PostgreSQL rows run on a
+// database of their own made through it) and BENCH_REDIS_URL (redis://127.0.0.1:6379, under a key
+// prefix of their own); a row whose server does not answer is reported as skipped. The app server
+// gets this process's environment, so `UV_THREADPOOL_SIZE=1 npm run bench` measures that pool size.
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFixture } from './fixture.ts';
 import { startServer } from './servers.ts';
@@ -18,6 +21,7 @@ import type { LoadSettings } from './scenarios.ts';
 import type { LoadResult } from './load.ts';
 import { measureSessionsAtScale } from './sessions-at-scale.ts';
 import { measureArgon2 } from './argon2-cost.ts';
+import { benchBackends } from './postgres-redis.ts';
 import { machineInfo, markdownTable, writeResults } from './report.ts';
 import type { BenchResults, Row } from './report.ts';
 
@@ -44,6 +48,17 @@ const fixture = await createFixture(ACCOUNTS);
 const logFile = join(fixture.dir, 'servers.log');
 let bare: BenchServer | undefined;
 let app: BenchServer | undefined;
+// Made on first use by the PostgreSQL rows; removed in `finally`, or on Ctrl-C / SIGTERM.
+const backends = benchBackends();
+const versions: Record<string, string> = {};
+/** Cookies each page sets, checked once before its load (the PostgreSQL rows add theirs). */
+const setCookies: Record<string, string[]> = {};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: removing the bench database and keys`);
+    void removeBackends().finally(() => process.exit(130));
+  });
+}
 try {
   log(`starting servers (temp folder ${fixture.dir})`);
   // No REDIS_URL for this server: its rows are the SQLite store's, whatever the app later supports.
@@ -52,10 +67,8 @@ try {
   const signedInCookie = await signInOnce(app.url, fixture.sim, takeAccount());
   const homePage = await capturePage(`${app.url}/`, signedInCookie);
   bare = await startServer('./bare-server.ts', { logFile, env: { BENCH_PAGE: JSON.stringify(homePage) } });
-  const setCookies = {
-    'GET / signed in': (await probe(`${app.url}/`, signedInCookie)).setCookies,
-    'GET / anonymous': (await probe(`${app.url}/`)).setCookies,
-  };
+  setCookies['GET / signed in'] = (await probe(`${app.url}/`, signedInCookie)).setCookies;
+  setCookies['GET / anonymous'] = (await probe(`${app.url}/`)).setCookies;
   const rssMiB: Record<string, number> = { started: await rss(app) };
 
   log('bare Fastify');
@@ -72,8 +85,9 @@ try {
     const result = await profiled('signed-in', () => measure(settings, appServer, home));
     homeRps = result.requestsPerSecond;
     rows.push(row('(1) protected page, signed in, SQLite store', result, bareResult));
-    rows.push(await redisRow(bareResult));
   }
+  if (runs('postgres')) rows.push(await postgresRow('postgres', bareResult));
+  if (runs('postgres-redis')) rows.push(await postgresRow('postgres-redis', bareResult));
   if (runs('anonymous')) {
     log('(2) protected page, no session');
     const result = await profiled('anonymous', () => measure(settings, appServer, anonymousHome(appServer.url)));
@@ -123,6 +137,7 @@ try {
     machine: machineInfo(),
     settings: { ...settings, appThreadPoolSize },
     rows,
+    backends: Object.keys(versions).length > 0 ? versions : undefined,
     homeP99DuringPasswordStep,
     rssMiB,
     sessions,
@@ -136,6 +151,7 @@ try {
 } finally {
   await bare?.stop();
   await app?.stop();
+  await removeBackends();
   await fixture.sim.close();
   rmSync(fixture.dir, { recursive: true, force: true });
 }
@@ -165,24 +181,47 @@ async function rss(server: BenchServer): Promise<number> {
   return Math.round((await server.stats(true)).rss / 2 ** 20);
 }
 
-function profiled<T>(name: string, during: () => Promise<T>): Promise<T> {
-  if (!profileDir || !app) return during();
+function profiled<T>(name: string, during: () => Promise<T>, server = app): Promise<T> {
+  if (!profileDir || !server) return during();
   mkdirSync(profileDir, { recursive: true });
-  return app.profile(join(profileDir, `${name}.cpuprofile`), during);
+  return server.profile(join(profileDir, `${name}.cpuprofile`), during);
 }
 
-/** Row (1) on a Redis store, when one exists in src/session and REDIS_URL is set. */
-async function redisRow(bareResult: LoadResult): Promise<Row> {
-  const scenario = '(1) protected page, signed in, Redis store';
-  const redisStore = readdirSync(new URL('../src/session/', import.meta.url)).some((f) => /redis/i.test(f));
-  if (!redisStore) return { scenario, note: 'skipped (no Redis store)' };
-  if (!process.env.REDIS_URL) return { scenario, note: 'skipped (REDIS_URL not set)' };
-  log(scenario);
-  const redisApp = await startServer('./app-server.ts', { env: { ...fixture.appEnv, REDIS_URL: process.env.REDIS_URL }, logFile });
-  try {
-    const cookie = await signInOnce(redisApp.url, fixture.sim, takeAccount());
-    return row(scenario, await measure(settings, redisApp, signedInHome(redisApp.url, cookie)), bareResult);
-  } finally {
-    await redisApp.stop();
+/**
+ * Row (1) on PostgreSQL (sessions and counters in the database too), or on PostgreSQL + Redis
+ * (sessions and counters in Redis, under the bench's own key prefix). Both use one fresh database
+ * that the first app to start migrates and seeds with the fixture's accounts; each row has its
+ * own app server, started and stopped here. Skipped, with the reason, when a server does not answer.
+ */
+async function postgresRow(part: 'postgres' | 'postgres-redis', bareResult: LoadResult): Promise<Row> {
+  const withRedis = part === 'postgres-redis';
+  const backendNames = withRedis ? 'PostgreSQL + Redis' : 'PostgreSQL';
+  const scenario = `(1) protected page, signed in, ${backendNames}`;
+  const database = await backends.postgres();
+  if ('skipped' in database) return { scenario, note: `skipped (${database.skipped})` };
+  versions.postgres = database.version;
+  // REDIS_URL set to nothing (this process's own must not leak in): sessions stay in PostgreSQL.
+  const env = { ...fixture.appEnv, DATABASE_URL: database.url, REDIS_URL: '', REDIS_KEY_PREFIX: '' };
+  if (withRedis) {
+    const redis = await backends.redis();
+    if ('skipped' in redis) return { scenario, note: `skipped (${redis.skipped})` };
+    versions.redis = redis.version;
+    Object.assign(env, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix });
   }
+  log(scenario);
+  const server = await startServer('./app-server.ts', { env, logFile });
+  try {
+    const cookie = await signInOnce(server.url, fixture.sim, takeAccount());
+    setCookies[`GET / signed in, ${backendNames}`] = (await probe(`${server.url}/`, cookie)).setCookies;
+    const result = await profiled(part, () => measure(settings, server, signedInHome(server.url, cookie)), server);
+    return row(scenario, result, bareResult);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Drops the bench database and Redis keys; says what is left if that fails (never throws). */
+async function removeBackends(): Promise<void> {
+  const left = await backends.cleanup();
+  for (const what of left) console.warn(`[bench] could not remove ${what}: remove it by hand`);
 }

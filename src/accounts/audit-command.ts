@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { parseDatabaseUrl } from '../db/connection.ts';
 import type { DatabaseLocation } from '../db/connection.ts';
+// Everything in a row is shown: nothing secret is stored in audit_log, and nothing is joined in from sessions.
+import type { AuditEntry } from './audit-log.ts';
 
 const USAGE =
   'usage: npm run audit -- --since DURATION [--account EMAIL] [--json]\n' +
@@ -20,19 +22,6 @@ class NotFound extends Error {}
 
 type Options = { since: string; account?: string; json: boolean; help: boolean };
 type AuditQuery = { since: string; account?: string };
-// Everything in a row is shown; nothing secret is stored in audit_log, and no column is joined
-// in from sessions.
-type AuditEntry = {
-  id: number;
-  at: string;
-  event: string;
-  user_id: number | null;
-  account: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  detail: string | null;
-};
-
 function parseOptions(args: string[], now: number): Options {
   const given = new Map<string, string>();
   let json = false;

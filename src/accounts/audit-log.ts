@@ -26,6 +26,19 @@ export interface RequestOrigin {
   headers: { 'user-agent'?: string };
 }
 
+/** One event as `npm run audit` reads it back, on either engine. */
+export type AuditEntry = {
+  id: number;
+  at: string;
+  event: string;
+  user_id: number | null;
+  /** The account's email, joined in; null for an unknown or deleted account. */
+  account: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+};
+
 export interface AuditLog {
   /** Resolves once the event is stored; rejects when the database does not answer. */
   record(event: AuditEvent, from: RequestOrigin, entry?: { userId?: number; detail?: string }): Promise<void>;

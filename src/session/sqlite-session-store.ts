@@ -1,6 +1,7 @@
 import type { Session } from 'fastify';
 import type { Database } from '../db/connection.ts';
 import type { AuthSessionStore, SessionRules } from './auth-session-store.ts';
+import { parseSession, serializeSession } from './session-rows.ts';
 
 export type SqliteSessionStoreOptions = SessionRules & {
   /** Told about a failed background prune; the next prune simply tries again. */
@@ -151,25 +152,4 @@ export function createSqliteSessionStore(db: Database, options: SqliteSessionSto
 
     close: stopPruning,
   };
-}
-
-/**
- * Keeps only the cookie's expiry from the plugin's Cookie object: on load, @fastify/session
- * merges the stored cookie over the configured cookie options and needs nothing else back
- * (`expires` to refuse an expired session, `originalMaxAge` to renew maxAge). Leaving out
- * path, domain, secure and sameSite keeps rows small and lets a changed configuration apply
- * to sessions that already exist.
- */
-function serializeSession(session: Session): string {
-  const { cookie, ...data } = session;
-  return JSON.stringify({ ...data, cookie: { expires: cookie.expires ?? null, originalMaxAge: cookie.originalMaxAge } });
-}
-
-function parseSession(data: string): Session | null {
-  try {
-    return JSON.parse(data) as Session;
-  } catch {
-    // Unreadable row (hand-edited or truncated): start a fresh session rather than fail the request.
-    return null;
-  }
 }

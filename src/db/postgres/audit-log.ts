@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { AuditLog } from '../../accounts/audit-log.ts';
 import { clientConfig, query, withMessage } from './pool.ts';
 import type { Pool } from './pool.ts';
+import type { AuditEntry } from '../../accounts/audit-log.ts';
 
 const MAX_USER_AGENT = 512;
 const DAY_MS = 86_400_000;
@@ -47,16 +48,7 @@ export async function prunePostgresAuditLog(pool: Pool, retentionDays: number, n
   }
 }
 
-export type AuditRow = {
-  id: number;
-  at: string;
-  event: string;
-  user_id: number | null;
-  account: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  detail: string | null;
-};
+export type AuditRow = AuditEntry;
 
 /**
  * For `npm run audit`: events since `since` (an ISO time), oldest first, for one account when

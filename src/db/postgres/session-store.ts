@@ -6,6 +6,7 @@ import type { Session } from 'fastify';
 import type { AuthSessionStore, SessionRules } from '../../session/auth-session-store.ts';
 import { query } from './pool.ts';
 import type { Pool } from './pool.ts';
+import { parseSession, serializeSession } from '../../session/session-rows.ts';
 
 /** A tombstone outlives any request that could still be holding its session. */
 const TOMBSTONE_MS = 60 * 60 * 1000;
@@ -109,23 +110,4 @@ function settle<T>(work: () => Promise<T>, callback: (error: unknown, value?: T)
     (value) => callback(null, value),
     (error: unknown) => callback(error),
   );
-}
-
-/**
- * The same row format as the SQLite store: only the cookie's expiry is kept (on load,
- * @fastify/session merges it over the configured cookie options), so rows stay small and a changed
- * cookie configuration applies to existing sessions.
- */
-function serializeSession(session: Session): string {
-  const { cookie, ...data } = session;
-  return JSON.stringify({ ...data, cookie: { expires: cookie.expires ?? null, originalMaxAge: cookie.originalMaxAge } });
-}
-
-function parseSession(data: string): Session | null {
-  try {
-    return JSON.parse(data) as Session;
-  } catch {
-    // Unreadable row (hand-edited or truncated): start a fresh session rather than fail the request.
-    return null;
-  }
 }

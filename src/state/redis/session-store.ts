@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { AuthSessionStore, SessionRules } from '../../session/auth-session-store.ts';
 import { redisFailure, rethrowRedisFailure } from './client.ts';
 import { defineSessionScripts } from './session-scripts.ts';
+import { parseSession, serializeSession } from '../../session/session-rows.ts';
 
 type Callback = (error?: unknown) => void;
 type SessionCallback = (error: unknown, session?: Session | null) => void;
@@ -68,23 +69,4 @@ export function createRedisSessionStore(client: Redis, keyPrefix: string, rules:
 
     endAllForAccount: (userId) => scripts.endAccount(accountKey(userId), keyPrefix, TOMBSTONE_MS).catch(rethrowRedisFailure),
   };
-}
-
-/**
- * Keeps only the cookie's expiry, as the SQLite store does (see its serializeSession): the plugin
- * merges the stored cookie over the configured options on load and needs nothing else back.
- */
-function serializeSession(session: Session): string {
-  const { cookie, ...data } = session;
-  return JSON.stringify({ ...data, cookie: { expires: cookie?.expires ?? null, originalMaxAge: cookie?.originalMaxAge ?? null } });
-}
-
-function parseSession(data: string): Session | null {
-  try {
-    const session: unknown = JSON.parse(data);
-    // Unreadable (hand-edited, truncated, not an object): a fresh session, not a failed request.
-    return typeof session === 'object' && session !== null && !Array.isArray(session) ? (session as Session) : null;
-  } catch {
-    return null;
-  }
 }
