@@ -132,10 +132,17 @@ async function withRedis<T>(url: string, work: (client: Redis) => Promise<T>): P
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  client.on('error', () => {});
+  // With no retries, a refused connection rejects with only "Connection is closed."; the socket's
+  // own error (ECONNREFUSED, a timeout, a wrong password) says why.
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => {
+    cause ??= error;
+  });
   try {
     await client.connect();
     return await work(client);
+  } catch (error) {
+    throw cause && /Connection is closed/.test(messageOf(error)) ? cause : error;
   } finally {
     client.disconnect();
   }

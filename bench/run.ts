@@ -48,15 +48,19 @@ const fixture = await createFixture(ACCOUNTS);
 const logFile = join(fixture.dir, 'servers.log');
 let bare: BenchServer | undefined;
 let app: BenchServer | undefined;
-// Made on first use by the PostgreSQL rows; removed in `finally`, or on Ctrl-C / SIGTERM.
+// Made on first use by the PostgreSQL rows; removed in `finally`, or on Ctrl-C / SIGTERM (with
+// the temp folder; the app servers exit by themselves when this process goes).
 const backends = benchBackends();
 const versions: Record<string, string> = {};
 /** Cookies each page sets, checked once before its load (the PostgreSQL rows add theirs). */
 const setCookies: Record<string, string[]> = {};
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    log(`${signal}: removing the bench database and keys`);
-    void removeBackends().finally(() => process.exit(130));
+    log(`${signal}: removing the bench database, keys and temp folder`);
+    void removeBackends().finally(() => {
+      rmSync(fixture.dir, { recursive: true, force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
   });
 }
 try {
@@ -199,13 +203,13 @@ async function postgresRow(part: 'postgres' | 'postgres-redis', bareResult: Load
   const scenario = `(1) protected page, signed in, ${backendNames}`;
   const database = await backends.postgres();
   if ('skipped' in database) return { scenario, note: `skipped (${database.skipped})` };
-  versions.postgres = database.version;
+  versions.PostgreSQL = database.version;
   // REDIS_URL set to nothing (this process's own must not leak in): sessions stay in PostgreSQL.
   const env = { ...fixture.appEnv, DATABASE_URL: database.url, REDIS_URL: '', REDIS_KEY_PREFIX: '' };
   if (withRedis) {
     const redis = await backends.redis();
     if ('skipped' in redis) return { scenario, note: `skipped (${redis.skipped})` };
-    versions.redis = redis.version;
+    versions.Redis = redis.version;
     Object.assign(env, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix });
   }
   log(scenario);

@@ -33,47 +33,58 @@ export async function startServer(script: string, options: StartOptions): Promis
     execArgv,
     stdio: ['ignore', log, log, 'ipc'],
   });
+  // A question to a child that has died rejects (through send's callback), so the bench's
+  // `finally` still runs; without a callback the failed send would be an unhandled 'error' event.
+  const ask = (message: ToChild, answer: FromChild['type']) =>
+    new Promise<FromChild>((resolve, reject) => {
+      nextMessage(child, answer, script).then(resolve, reject);
+      child.send(message, (error) => {
+        if (error) reject(new Error(`${script} is gone: ${error.message}`));
+      });
+    });
   const ready = await nextMessage(child, 'ready', `${script} (log: ${options.logFile})`);
   if (ready.type !== 'ready') throw new Error('unreachable');
   return {
     url: `http://127.0.0.1:${ready.port}`,
     threadPoolSize: ready.threadPoolSize,
     async stats(gc = false) {
-      const answer = nextMessage(child, 'stats', script);
-      child.send({ type: 'stats', gc } satisfies ToChild);
-      const message = await answer;
+      const message = await ask({ type: 'stats', gc }, 'stats');
       if (message.type !== 'stats') throw new Error('unreachable');
       return { rss: message.rss, heapUsed: message.heapUsed, cpuUs: message.cpuUs };
     },
     async profile(file, during) {
-      const ask = async (message: ToChild) => {
-        const answer = nextMessage(child, 'profiled', script);
-        child.send(message);
-        await answer;
-      };
-      await ask({ type: 'profile-start' });
+      await ask({ type: 'profile-start' }, 'profiled');
       try {
         return await during();
       } finally {
-        await ask({ type: 'profile-stop', file });
+        await ask({ type: 'profile-stop', file }, 'profiled');
       }
     },
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.send({ type: 'stop' } satisfies ToChild);
-      await exited;
+      if (exited(child)) return;
+      const exit = once(child, 'exit');
+      // A failed send means the child is already going: its 'exit' follows.
+      child.send({ type: 'stop' } satisfies ToChild, () => {});
+      await exit;
     },
   };
 }
 
+/** Killed by a signal, a child has a signalCode and no exitCode. */
+const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
 function nextMessage(child: ChildProcess, type: FromChild['type'], what: string): Promise<FromChild> {
   return new Promise((resolve, reject) => {
+    if (exited(child)) {
+      reject(new Error(`${what} exited (${child.signalCode ?? `code ${child.exitCode}`})`));
+      return;
+    }
     const onMessage = (message: FromChild) => {
       if (message.type === 'failed') finish(() => reject(new Error(`${what} failed to start:\n${message.message}`)));
       else if (message.type === type) finish(() => resolve(message));
     };
-    const onExit = (code: number | null) => finish(() => reject(new Error(`${what} exited (code ${code})`)));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      finish(() => reject(new Error(`${what} exited (${signal ?? `code ${code}`})`)));
     const finish = (settle: () => void) => {
       child.off('message', onMessage);
       child.off('exit', onExit);

@@ -8,6 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ALICE, SESSION_SECRET, seededDir, simulatorOptions, useTestApps, verifyEnv } from '../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../helpers/test-app.ts';
@@ -81,6 +82,29 @@ async function retryThrough503(send: () => Promise<LightMyRequestResponse>, what
   }
 }
 
+/**
+ * Sends `send` while an admin holds an exclusive lock on `users`, waits until the app's query is
+ * stuck behind it, terminates every connection to the database, and returns the answer.
+ */
+async function whileAccountsLocked(url: string, database: string, send: () => Promise<LightMyRequestResponse>): Promise<LightMyRequestResponse> {
+  const locker = new pg.Client({ connectionString: url });
+  locker.on('error', () => {}); // it is terminated with the others
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+    const answer = send();
+    await eventually(async () => {
+      const waiting = await locker.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [database]);
+      expect(waiting.rowCount).toBeGreaterThan(0);
+    }, 5000);
+    expect(await terminateConnections(database)).toBeGreaterThanOrEqual(2);
+    return await answer;
+  } finally {
+    await locker.end().catch(() => {});
+  }
+}
+
 describe('backend faults, app-level', () => {
   const startApp = useTestApps();
 
@@ -131,26 +155,33 @@ describe('backend faults, app-level', () => {
     });
   });
 
-  it("lives through pg_terminate_backend of every connection to its database mid sign-in: 503 at worst, then the sign-in completes", async () => {
+  it('lives through pg_terminate_backend of every connection to its database mid sign-in: 503 at worst, then the sign-in completes', async () => {
     const t = await startApp({ api: 'v2' });
-    const database = new URL((await backendEnv(t.dir)).DATABASE_URL).pathname.slice(1);
+    const url = (await backendEnv(t.dir)).DATABASE_URL;
+    const database = new URL(url).pathname.slice(1);
     const c = t.client();
     await pendingSignIn(c);
     const code = t.sim.lastCode(ALICE.phone) as string;
 
-    // The pool holds idle connections (the password step and the code page just used it).
+    // Idle connections: the pool holds some (the password step and the code page just used it).
     expect(await terminateConnections(database)).toBeGreaterThan(0);
-
     const page = await retryThrough503(() => c.get('/login/code'), 'GET /login/code');
     expect(page.statusCode, page.body.slice(0, 200)).toBe(200);
+
+    // A connection in use: the code POST waits on a lock an admin holds on the accounts, and then
+    // every connection to the database is terminated (the admin's own too, which frees the lock).
+    const inFlight = await whileAccountsLocked(url, database, () => c.post('/login/code', { code }));
+    expectUnavailablePage(inFlight, 'POST /login/code whose connection was terminated');
     const done = await retryThrough503(() => c.post('/login/code', { code }), 'POST /login/code');
     expect(done.statusCode, done.body.slice(0, 200)).toBe(303);
     expect(done.headers.location).toBe('/');
     expect((await retryThrough503(() => c.get('/'), 'GET /')).statusCode).toBe(200);
 
-    // and once more with the signed-in session: the next requests reconnect by themselves
+    // The signed-in page the same way: a 503 while cut (never the page), then the page again.
+    expectKeptOut(await whileAccountsLocked(url, database, () => c.get('/')), 'GET / whose connection was terminated');
+    expect((await retryThrough503(() => c.get('/'), 'GET / after its connection was terminated')).statusCode).toBe(200);
     expect(await terminateConnections(database)).toBeGreaterThan(0);
-    expect((await retryThrough503(() => c.get('/'), 'GET / after a second termination')).statusCode).toBe(200);
+    expect((await retryThrough503(() => c.get('/'), 'GET / after the idle connections were terminated')).statusCode).toBe(200);
     await eventually(async () => expect(await health(t)).toEqual({ status: 200, body: ALL_OK }), 5000);
     expect(t.logs.join('')).not.toMatch(/"msg":"request failed"/);
   });

@@ -65,7 +65,7 @@ export function verifyEnv(api: Api, simUrl: string): Record<string, string> {
     api === 'v2'
       ? { VONAGE_APPLICATION_ID: APPLICATION_ID, VONAGE_PRIVATE_KEY: PRIVATE_KEY }
       : { VONAGE_API_KEY: API_KEY, VONAGE_API_SECRET: API_SECRET };
-  return { VERIFY_API: api, VONAGE_API_HOST: simUrl, VERIFY_TIMEOUT_MS: '500', ...credentials };
+  return { VERIFY_API: api, VONAGE_API_HOST: simUrl, VERIFY_TIMEOUT_MS: '1000', ...credentials };
 }
 
 /** A folder with a seed migration for Alice, made the way the README tells admins to. */

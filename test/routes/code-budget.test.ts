@@ -21,9 +21,10 @@ describe('code and send budgets', () => {
   }
 
   it('20 guesses at once on one pending sign-in reach Vonage one at a time: one check, 19 answers 429', async () => {
-    const t = await start({ api: 'v2' });
+    const t = await start({ api: 'v2', simulator: { slowMs: 300 } });
     const c = await pendingClient(t);
     const code = t.sim.lastCode(ALICE.phone) as string;
+    t.sim.setFailureMode('slow');
     const all = await Promise.all(Array.from({ length: 20 }, () => c.post('/login/code', { code: wrongCodeFor(code) })));
     expect(all.filter((res) => res.statusCode === 401)).toHaveLength(1);
     expect(all.filter((res) => res.statusCode === 429)).toHaveLength(19);
@@ -56,12 +57,14 @@ describe('code and send budgets', () => {
   });
 
   it('four browsers resending in the same second send one code: the cooldown is per account', async () => {
-    const t = await start({ api: 'v2' });
+    const t = await start({ api: 'v2', simulator: { slowMs: 300 } });
     const browsers = [];
     for (let i = 0; i < 4; i++) browsers.push(await pendingClient(t));
     expect(t.sim.sent).toHaveLength(1); // the later password steps carried on with the running request
     await t.moveClock(Date.now() + 31_000);
+    t.sim.setFailureMode('slow');
     const all = await Promise.all(browsers.map((b) => b.post('/login/code/resend')));
+    t.sim.setFailureMode('normal');
     expect(all.filter((res) => res.statusCode === 303)).toHaveLength(1);
     expect(all.filter((res) => res.statusCode === 429)).toHaveLength(3);
     expect(t.sim.sent).toHaveLength(2);
@@ -115,11 +118,12 @@ describe('code and send budgets', () => {
   });
 
   it('a parallel check, resend and cancel of one pending sign-in make one Verify call between them', async () => {
-    const t = await start({ api: 'v2' });
+    const t = await start({ api: 'v2', simulator: { slowMs: 300 } });
     const c = await pendingClient(t);
     await t.moveClock(Date.now() + 31_000);
     const before = t.sim.requests.length;
     const code = t.sim.lastCode(ALICE.phone) as string;
+    t.sim.setFailureMode('slow'); // the first call holds the lock long enough for the others to meet it
     const all = await Promise.all([
       c.post('/login/code', { code: wrongCodeFor(code) }),
       c.post('/login/code/resend'),

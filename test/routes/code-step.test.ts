@@ -11,7 +11,7 @@ describe.each<Api>(['v2', 'legacy'])('code step over the %s Verify API', (api) =
   let clock: number;
   beforeEach(async () => {
     clock = Date.now();
-    t = await startTestApp({ api, simulator: { now: () => clock } });
+    t = await startTestApp({ api, simulator: { now: () => clock, slowMs: 300 } });
     c = t.client();
     const login = await c.post('/login', { email: ALICE.email, password: ALICE.password });
     expect(login.statusCode).toBe(303);
@@ -152,7 +152,9 @@ describe.each<Api>(['v2', 'legacy'])('code step over the %s Verify API', (api) =
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         payload: new URLSearchParams({ _csrf: csrf, code: code() }).toString(),
       });
+    t.sim.setFailureMode('slow'); // the first check holds the lock while the second arrives
     const both = await Promise.all([submit(), submit()]);
+    t.sim.setFailureMode('normal');
     expect(both.map((res) => res.statusCode).sort()).toEqual([303, 429]);
     expect(both.find((res) => res.statusCode === 303)?.headers.location).toBe('/');
     expect(both.find((res) => res.statusCode === 429)?.headers['retry-after']).toBe('1');

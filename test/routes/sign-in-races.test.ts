@@ -80,7 +80,7 @@ describe('requests racing a code check', () => {
   });
 
   it('pending sign-ins sharing one Verify request check it one at a time', async () => {
-    const t = await start({ api: 'v2', env: { TRUST_PROXY: 'true' } });
+    const t = await start({ api: 'v2', env: { TRUST_PROXY: 'true' }, simulator: { slowMs: 300 } });
     const browsers: TestClient[] = [];
     for (let i = 0; i < 4; i++) {
       const b = createTestClient(t.app, { 'x-forwarded-for': `198.51.100.${i}` });
@@ -91,6 +91,7 @@ describe('requests racing a code check', () => {
     expect(new Set(t.sim.sent.map((s) => s.requestId)).size).toBe(1);
     const code = t.sim.lastCode(ALICE.phone) as string;
     const wrong = (code.startsWith('0') ? '1' : '0') + code.slice(1);
+    t.sim.setFailureMode('slow');
     const all = await Promise.all(browsers.map((b) => b.post('/login/code', { code: wrong })));
     expect(all.filter((res) => res.statusCode === 429)).toHaveLength(3);
     expect(t.sim.requests.filter((r) => r.method === 'POST' && /\/v2\/verify\/[\w-]+$/.test(r.path))).toHaveLength(1);

@@ -10,7 +10,7 @@ const OUTAGES: SimulatorFailureMode[] = ['down', 'slow', 'garbage', 'reset'];
 describe.each<Api>(['v2', 'legacy'])('Verify outages over the %s API', (api) => {
   let t: TestApp;
   beforeEach(async () => {
-    // the app gives up after VERIFY_TIMEOUT_MS=500; the simulator answers after 1.5 s when slow
+    // the app gives up after VERIFY_TIMEOUT_MS=1000; the simulator answers after 1.5 s when slow
     t = await startTestApp({ api, simulator: { slowMs: 1500 } });
   });
   afterEach(() => t.close());
