@@ -25,9 +25,11 @@ CREATE TABLE users (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- SQLite's NOCASE column, here: one account per email whatever its letter case. The store looks
--- accounts up with `lower(email) = lower($1)`, which this index serves.
-CREATE UNIQUE INDEX email_is_unique_ignoring_case ON users (lower(email));
+-- SQLite's NOCASE column, here: one account per email whatever its letter case. Like NOCASE it
+-- folds ASCII letters only: lower() under the C collation leaves 'É' alone whatever the
+-- database's collation ('Émile@…' and 'émile@…' are two accounts, on both engines). The store looks
+-- accounts up with `lower(email COLLATE "C") = lower($1 COLLATE "C")`, which this index serves.
+CREATE UNIQUE INDEX email_is_unique_ignoring_case ON users (lower(email COLLATE "C"));
 
 -- Read by primary key on every request.
 CREATE TABLE sessions (

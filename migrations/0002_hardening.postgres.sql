@@ -32,20 +32,28 @@ CREATE INDEX ended_sessions_by_age ON ended_sessions (ended_at);
 --      statement after the lock runs with a fresh snapshot (a VOLATILE function's statements do),
 --      so whichever comes second sees what the first committed.
 -- Called as one statement; the lock is held only until it commits.
+-- The account a session names may be deleted while the write runs: the subqueries still see it
+-- (their snapshot predates the delete's commit), the foreign-key check waits for that commit and
+-- then fails (23503, sessions_user_id_fkey). Deleting the account ends its sessions (the trigger
+-- below), so this write must not happen at all: it writes nothing, as for an ended ID.
 CREATE FUNCTION set_session_unless_ended(p_sid text, p_data text, p_expires_at bigint, p_user_id integer)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_advisory_xact_lock(1397052243, hashtext(p_sid));
-  UPDATE sessions
-    SET data = p_data, expires_at = p_expires_at, user_id = (SELECT id FROM users WHERE id = p_user_id)
-    WHERE sid = p_sid;
-  IF NOT FOUND THEN
-    -- The subquery stores NULL for an account deleted meanwhile (the column references users).
-    INSERT INTO sessions (sid, data, expires_at, user_id)
-      SELECT p_sid, p_data, p_expires_at, (SELECT id FROM users WHERE id = p_user_id)
-      WHERE NOT EXISTS (SELECT 1 FROM ended_sessions WHERE sid = p_sid)
-      ON CONFLICT (sid) DO NOTHING;
-  END IF;
+  BEGIN
+    UPDATE sessions
+      SET data = p_data, expires_at = p_expires_at, user_id = (SELECT id FROM users WHERE id = p_user_id)
+      WHERE sid = p_sid;
+    IF NOT FOUND THEN
+      -- The subquery stores NULL for an account already gone (the column references users).
+      INSERT INTO sessions (sid, data, expires_at, user_id)
+        SELECT p_sid, p_data, p_expires_at, (SELECT id FROM users WHERE id = p_user_id)
+        WHERE NOT EXISTS (SELECT 1 FROM ended_sessions WHERE sid = p_sid)
+        ON CONFLICT (sid) DO NOTHING;
+    END IF;
+  EXCEPTION WHEN foreign_key_violation THEN
+    RETURN; -- the account was deleted meanwhile: write nothing
+  END;
 END $$;
 
 -- Ends one ID, stored or not yet written, and returns the ID it was rotated to (if any). One
@@ -74,6 +82,22 @@ BEGIN
     ON CONFLICT (sid) DO NOTHING;
   RETURN OLD; -- a BEFORE DELETE trigger returning NULL would cancel the delete
 END $$;
+
+-- Each account's session epoch: stored in its sessions, compared by the sign-in gate on every
+-- request. Disabling moves it on (so a re-enabled account's old sessions stay dead), and a new
+-- row gets a random one (so a reused id never adopts an old session). This is what ends sessions
+-- kept outside the database (Redis), where the trigger below cannot reach.
+ALTER TABLE users ADD COLUMN session_epoch integer NOT NULL DEFAULT floor(random() * 2147483647)::integer;
+
+CREATE FUNCTION move_session_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.session_epoch := (NEW.session_epoch % 2147483646) + 1;
+  RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER users_disabled_move_session_epoch BEFORE UPDATE OF disabled ON users
+  FOR EACH ROW WHEN (NEW.disabled = 1 AND OLD.disabled = 0) EXECUTE FUNCTION move_session_epoch();
 
 CREATE TRIGGER users_disabled_end_sessions AFTER UPDATE OF disabled ON users
   FOR EACH ROW WHEN (NEW.disabled = 1) EXECUTE FUNCTION end_sessions_of_user();

@@ -20,6 +20,24 @@ CREATE TABLE ended_sessions (
 
 CREATE INDEX ended_sessions_by_age ON ended_sessions (ended_at);
 
+-- Each account's session epoch: stored in its sessions, compared by the sign-in gate on every
+-- request. Disabling moves it on (so a re-enabled account's old sessions stay dead), and a new
+-- row gets a random one (so a reused id never adopts an old session). This is what ends sessions
+-- kept outside the database (Redis), where the triggers below cannot reach.
+ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
+UPDATE users SET session_epoch = abs(random() % 2147483647);
+
+CREATE TRIGGER users_inserted_get_session_epoch AFTER INSERT ON users
+BEGIN
+  UPDATE users SET session_epoch = abs(random() % 2147483647) WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER users_disabled_move_session_epoch AFTER UPDATE OF disabled ON users
+WHEN NEW.disabled = 1 AND OLD.disabled = 0
+BEGIN
+  UPDATE users SET session_epoch = (session_epoch % 2147483646) + 1 WHERE id = NEW.id;
+END;
+
 -- Disabling or deleting an account ends its sessions at once, however it was done (a migration,
 -- or SQL run by hand). The sign-in gate also re-reads the account on every protected request.
 CREATE TRIGGER users_disabled_end_sessions AFTER UPDATE OF disabled ON users

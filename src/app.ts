@@ -16,16 +16,14 @@ import type { ServerTimeouts } from './http/server-timeouts.ts';
 import { RequestLinesAtDebug } from './http/request-log.ts';
 import { verifyAgainstDummy } from './accounts/passwords.ts';
 import { sessionRules } from './session/signin-state.ts';
+import type { SessionTimes } from './session/signin-state.ts';
 import { cookieNames, createLoginCookies } from './session/login-cookies.ts';
 import signIn from './session/signin.ts';
 import { sessionIdGenerator } from './session/session-ids.ts';
 import { createBudgets } from './state/budgets.ts';
 import { signOnceSigner } from './session/session-signer.ts';
-import { createVerifyClient } from './verify/create-verify-client.ts';
-import { startDemoVerify } from './verify/demo-verify.ts';
 import type { VerifyClient } from './verify/verify-client.ts';
 import pages from './routes/pages.ts';
-import type { DemoAccount } from './routes/pages.ts';
 import errorPages from './routes/error-pages.ts';
 import loginRoutes from './routes/login.ts';
 import codeRoutes from './routes/code.ts';
@@ -33,7 +31,7 @@ import logoutRoutes from './routes/logout.ts';
 import homeRoutes from './routes/home.ts';
 import healthRoutes from './routes/health.ts';
 import type { RouteDeps } from './routes/route-deps.ts';
-import { DEMO_ACCOUNT, ensureDemoAccount } from './accounts/demo-account.ts';
+import { chooseVerifyClient } from './verify/choose-verify-client.ts';
 import { openBackends } from './backends/open-backends.ts';
 import type { Backends } from './backends/open-backends.ts';
 import { startMaintenance } from './backends/maintenance.ts';
@@ -79,11 +77,29 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // A Verify request's lock outlives the longest work done under it: a resend may make three calls,
   // each up to twice the timeout plus a second (the adapters' own deadline).
   const verifyCallSeconds = Math.ceil((3 * (2 * config.verify.timeoutMs + 1000)) / 1000) + 5;
-  const backends = await openBackends(config, {
-    rules: sessionRules(times, ANONYMOUS_SESSION_TTL_MS),
-    limitOverrides: { 'verify-call': { points: 1, seconds: verifyCallSeconds } },
-  });
+  const backends = await openBackends(
+    { ...config, onMigrationWait: (message) => app.log.warn(message) },
+    { rules: sessionRules(times, ANONYMOUS_SESSION_TTL_MS), limitOverrides: { 'verify-call': { points: 1, seconds: verifyCallSeconds } } },
+    (backend, error) => app.log.error({ failure: { name: error.name, message: error.message } }, `${backend} connection lost`),
+  );
+  // Closed with the app, or at once if the rest of the start fails (no pool outlives a failed build).
   app.addHook('onClose', () => backends.close());
+  try {
+    return await buildOnBackends(app, config, options, backends, times);
+  } catch (error) {
+    await backends.close();
+    throw error;
+  }
+}
+
+/** Everything after the backends are open: Verify, the plugins in the order a request meets them, the routes. */
+async function buildOnBackends(
+  app: FastifyInstance,
+  config: Config,
+  options: BuildOptions,
+  backends: Backends,
+  times: SessionTimes,
+): Promise<FastifyInstance> {
   for (const name of backends.appliedMigrations) app.log.info(`applied migration ${name}`);
   const { database, state } = backends;
   app.decorate('backends', backends);
@@ -92,26 +108,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
   app.addHook('onClose', async () => maintenance.stop());
 
-  let verify = options.verify;
-  let demoAccount: DemoAccount | undefined;
-  if (!verify && config.verify.api === 'demo') {
-    const demo = await startDemoVerify(config.verify, app.log);
-    app.addHook('onClose', demo.close);
-    verify = demo.client;
-    demoAccount = await ensureDemoAccount(database);
-    app.log.warn('DEMO MODE: codes are not sent by SMS; each one is printed on this log. Never use demo mode in production.');
-    app.log.warn(`DEMO MODE: sign in as ${demoAccount.email} with the password ${demoAccount.password}`);
-  }
-  if (!demoAccount && (await database.demoAccountExists(DEMO_ACCOUNT.email))) {
-    const remedy = `delete it with: DELETE FROM users WHERE email = '${DEMO_ACCOUNT.email}';`;
-    if (config.production) throw new Error(`the demo account ${DEMO_ACCOUNT.email} exists in this database; ${remedy}`);
-    app.log.warn(`the demo account ${DEMO_ACCOUNT.email} (public password) exists outside demo mode; ${remedy}`);
-  }
-  const verifyConfig = config.verify;
-  if (!verify) {
-    if (verifyConfig.api === 'demo') throw new Error('demo mode needs the in-process simulator');
-    verify = createVerifyClient({ ...verifyConfig, api: verifyConfig.api });
-  }
+  const { verify, demoAccount } = await chooseVerifyClient(app, config, database, options.verify);
 
   // The first dummy verification computes the dummy hash: do it now, not on a user's request.
   await verifyAgainstDummy('warm-up');

@@ -1,6 +1,10 @@
 import type { Database } from '../db/connection.ts';
 
-export type Account = { id: number; email: string; phone: string; passwordHash: string };
+/**
+ * `sessionEpoch` is stored in each of the account's sessions; when it no longer matches (the
+ * account was disabled, or the id now names another account) the session is over.
+ */
+export type Account = { id: number; email: string; phone: string; passwordHash: string; sessionEpoch: number };
 
 /** Async on purpose: the PostgreSQL store that comes later has the same shape. */
 export type AccountStore = {
@@ -9,7 +13,7 @@ export type AccountStore = {
   updatePasswordHash(id: number, passwordHash: string): Promise<void>;
 };
 
-const ACCOUNT_COLUMNS = 'id, email, phone, password_hash AS passwordHash';
+const ACCOUNT_COLUMNS = 'id, email, phone, password_hash AS passwordHash, session_epoch AS sessionEpoch';
 
 export function createAccountStore(db: Database): AccountStore {
   // `email = ?` compares with the column's NOCASE collation and uses its UNIQUE index.

@@ -10,7 +10,12 @@ export interface BackendSettings {
   migrationsDirs: string[];
   redisUrl?: string;
   redisKeyPrefix: string;
+  /** Told once when another instance holds the migration lock and this start waits for it. */
+  onMigrationWait?: (message: string) => void;
 }
+
+/** Told when a connection drops between requests (once per outage), so an outage shows in the log. */
+export type ConnectionErrorListener = (backend: 'database' | 'redis', error: Error) => void;
 
 export interface Backends {
   database: DatabaseBackend;
@@ -23,12 +28,21 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-export async function openBackends(settings: BackendSettings, options: StateOptions): Promise<Backends> {
+export async function openBackends(
+  settings: BackendSettings,
+  options: StateOptions,
+  onConnectionError: ConnectionErrorListener = () => {},
+): Promise<Backends> {
   const { database: location, migrationsDirs } = settings;
   let database: DatabaseBackend & { appliedMigrations: string[] };
   if (location.kind === 'postgres') {
     const { openPostgresBackend } = await import('../db/postgres/backend.ts');
-    database = await openPostgresBackend(location.url, { ...options, migrationsDirs });
+    database = await openPostgresBackend(location.url, {
+      ...options,
+      migrationsDirs,
+      onIdleError: (error) => onConnectionError('database', error),
+      onMigrationWait: settings.onMigrationWait,
+    });
   } else {
     database = await openSqliteBackend(location.path, { ...options, migrationsDirs });
   }
@@ -36,12 +50,17 @@ export async function openBackends(settings: BackendSettings, options: StateOpti
   if (settings.redisUrl) {
     try {
       const { openRedisState } = await import('../state/redis/state.ts');
-      redis = await openRedisState(settings.redisUrl, { ...options, keyPrefix: settings.redisKeyPrefix });
+      redis = await openRedisState(settings.redisUrl, {
+        ...options,
+        keyPrefix: settings.redisKeyPrefix,
+        onConnectionError: (error) => onConnectionError('redis', error),
+      });
     } catch (error) {
       await database.close();
       throw error;
     }
   }
+  let closing: Promise<void> | undefined;
   const answers = (backend: StateBackend) => backend.ping().then(() => 'ok' as const, () => 'unavailable' as const);
 
   return {
@@ -54,8 +73,10 @@ export async function openBackends(settings: BackendSettings, options: StateOpti
       if (cache) states.redis = cache;
       return states;
     },
-    async close() {
-      await Promise.allSettled([redis?.close(), database.close()]);
+    close() {
+      // once, however often it is asked (the app's onClose and a failed start may both ask)
+      closing ??= Promise.allSettled([redis?.close(), database.close()]).then(() => undefined);
+      return closing;
     },
   };
 }

@@ -20,7 +20,7 @@ async function applyTo(location: DatabaseLocation, dirs: string[]): Promise<{ ap
   if (location.kind === 'postgres') {
     // Loaded only when used, like the app does: a SQLite setup never needs pg.
     const { applyPostgresMigrations } = await import('./postgres/migrations.ts');
-    return applyPostgresMigrations(location.url, dirs);
+    return applyPostgresMigrations(location.url, dirs, { onWait: (message) => process.stderr.write(`${message}\n`) });
   }
   const db = openDatabase(location.path);
   try {

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from './route-deps.ts';
 import type { CodePage } from './code.ts';
 import type { PendingSignIn } from '../session/signin-state.ts';
+import { stillBelongs } from '../session/signin-state.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
 import { logVerifyFailure, startVerification } from '../verify/start-verification.ts';
 import type { VerifyResult } from '../verify/verify-client.ts';
@@ -34,7 +35,7 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
 
   async function resend(request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn) {
     const account = await accounts.findById(pending.userId);
-    if (!account || !phoneAllowed(account.phone, allowedCountries)) {
+    if (!account || !stillBelongs(account, pending) || !phoneAllowed(account.phone, allowedCountries)) {
       await signIn.end(request, reply, 'account-unavailable');
       return reply.redirect('/login', 303);
     }

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from './route-deps.ts';
 import { maskPhone } from '../accounts/mask-phone.ts';
 import type { PendingSignIn } from '../session/signin-state.ts';
+import { stillBelongs } from '../session/signin-state.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
 import { logVerifyFailure } from '../verify/start-verification.ts';
 import type { VerifyFailure } from '../verify/verify-client.ts';
@@ -44,7 +45,7 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
   const page: CodePage = {
     async pendingOr303(request, reply) {
       const pending = signIn.pending(request);
-      if (pending && (await accounts.findById(pending.userId))) return pending;
+      if (pending && stillBelongs(await accounts.findById(pending.userId), pending)) return pending;
       if (pending) {
         // Disabled or deleted mid-sign-in (sessions in Redis outlive the database's own clean-up).
         await audit.record('session-ended', request, { userId: pending.userId, detail: 'account-unavailable' });
@@ -119,7 +120,8 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
   );
 
   async function finishSignIn(request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn) {
-    const account = await accounts.findById(pending.userId);
+    const found = await accounts.findById(pending.userId);
+    const account = found && stillBelongs(found, pending) ? found : undefined;
     const goTo = account ? await signIn.complete(request, reply, account) : undefined;
     if (!account || !goTo) {
       // Disabled meanwhile, or a parallel cancel or logout ended this sign-in first.

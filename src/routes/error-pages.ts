@@ -52,7 +52,9 @@ async function errorPagesPlugin(app: FastifyInstance): Promise<void> {
     }
     if (isBackendUnavailable(error)) {
       // Fail closed, and say so: nothing was decided, the request can be tried again shortly.
-      request.log.error({ err: { type: error.name, message: error.message } }, 'a backend did not answer');
+      request.log.error({ failure: { name: error.name, message: error.message } }, 'a backend did not answer');
+      // Saving the session on the way out would meet the same outage and replace this page with a bare error.
+      request.session = null as unknown as typeof request.session;
       reply.header('retry-after', '5');
       return sendErrorPage(reply, 503, 'Temporarily unavailable', 'We could not reach our database just now. Please try again in a few seconds.');
     }

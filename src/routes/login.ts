@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RouteDeps } from './route-deps.ts';
 import { verifyAgainstDummy, verifyPassword, hashPassword } from '../accounts/passwords.ts';
+import { EMAIL_SHAPE, normalizeEmail } from '../accounts/email.ts';
 import { startVerification } from '../verify/start-verification.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
 import { phoneAllowed } from '../verify/allowed-countries.ts';
@@ -27,7 +28,6 @@ const loginBodySchema = {
   },
 } as const;
 
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 const GENERIC_FAILURE = 'That email and password do not match an account.';
 
 export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -101,12 +101,8 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
         return showForm(reply, status, { email, error: message });
       }
       await audit.record('code-sent', request, { userId: account.id });
-      await signIn.begin(request, reply, account.id, started.requestId);
+      await signIn.begin(request, reply, account, started.requestId);
       return reply.redirect('/login/code', 303);
     },
   );
-}
-
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
 }

@@ -5,6 +5,7 @@
 // Path=/, and in production their names carry the `__Host-` prefix (Secure, no Domain).
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { normalizeEmail } from '../accounts/email.ts';
 
 export const NOTICES = {
   'signed-out': 'You have been signed out.',
@@ -72,7 +73,7 @@ export function createLoginCookies(names: CookieNames, deviceDays: number): Logi
   };
   // The cookie names the account by a hash, not the address itself; emails match
   // case-insensitively, so the seeded spelling and the typed one must give the same tag.
-  const accountTag = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('base64url').slice(0, 22);
+  const accountTag = (email: string) => createHash('sha256').update(normalizeEmail(email)).digest('base64url').slice(0, 22);
 
   return {
     rememberReturnTo(reply, path) {

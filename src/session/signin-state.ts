@@ -10,6 +10,8 @@ import type { SessionRules } from './auth-session-store.ts';
 
 export interface PendingSignIn {
   userId: number;
+  /** The account's session epoch at the password step (see Account). */
+  epoch: number;
   requestId: string;
   /** When the latest code was sent (ms since epoch); the pending state ends 10 minutes later. */
   sentAt: number;
@@ -17,6 +19,8 @@ export interface PendingSignIn {
 
 export interface SignedIn {
   userId: number;
+  /** The account's session epoch at sign-in (see Account). */
+  epoch: number;
   /** ms since epoch; the session ends SESSION_MAX_HOURS later whatever happens. */
   signedInAt: number;
   /** Last request seen, written at most once a minute; idle for SESSION_IDLE_MINUTES ends it. */
@@ -37,6 +41,11 @@ declare module 'fastify' {
 }
 
 export type SignInState = 'anonymous' | 'pending' | 'signed-in';
+
+/** Whether this (re-read) account is still the one the session was started for, and enabled. */
+export function stillBelongs(account: { sessionEpoch: number } | undefined, part: { epoch: number }): boolean {
+  return account !== undefined && account.sessionEpoch === part.epoch;
+}
 
 export interface SessionTimes {
   idleMs: number;

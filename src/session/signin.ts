@@ -10,7 +10,7 @@ import type { Budgets } from '../state/budgets.ts';
 import type { AuthSessionStore } from './auth-session-store.ts';
 import type { CookieNames, LoginCookies, NoticeKey } from './login-cookies.ts';
 import { sameOriginPath } from './login-cookies.ts';
-import { SEEN_WRITE_INTERVAL_MS, hasTimedOut, stateOf } from './signin-state.ts';
+import { SEEN_WRITE_INTERVAL_MS, hasTimedOut, stateOf, stillBelongs } from './signin-state.ts';
 import { reserveSessionId } from './session-ids.ts';
 import type { CodeNotice, PendingSignIn, SessionTimes, SignInState } from './signin-state.ts';
 
@@ -31,7 +31,7 @@ export interface SignIn {
   /** A pending or finished sign-in whose time ran out (the page says so). */
   timedOut(request: FastifyRequest): boolean;
   /** After the password step: a new session ID holding only the pending sign-in. */
-  begin(request: FastifyRequest, reply: FastifyReply, userId: number, requestId: string): Promise<void>;
+  begin(request: FastifyRequest, reply: FastifyReply, account: Account, requestId: string): Promise<void>;
   /** A code went out again (possibly under a new Verify request): the 10 minutes start over. */
   codeResent(request: FastifyRequest, requestId: string): void;
   takeCodeNotice(request: FastifyRequest): CodeNotice | undefined;
@@ -84,10 +84,10 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
     pending: (request) => (stateOf(request.session, times) === 'pending' ? request.session.pending : undefined),
     timedOut: (request) => hasTimedOut(request.session, times),
 
-    async begin(request, reply, userId, requestId) {
+    async begin(request, reply, account, requestId) {
       const returnTo = cookies.takeReturnTo(request, reply);
       await request.session.regenerate([]);
-      request.session.pending = { userId, requestId, sentAt: Date.now() };
+      request.session.pending = { userId: account.id, epoch: account.sessionEpoch, requestId, sentAt: Date.now() };
       if (returnTo) request.session.returnTo = returnTo;
     },
 
@@ -111,7 +111,7 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
       if (!(await store.claim(sessionId, reserveSessionId(request)))) return undefined;
       await request.session.regenerate([]);
       const now = Date.now();
-      request.session.signedIn = { userId: account.id, signedInAt: now, seenAt: now };
+      request.session.signedIn = { userId: account.id, epoch: account.sessionEpoch, signedInAt: now, seenAt: now };
       renewCsrf(request, reply);
       cookies.issueDevice(reply, account.email);
       return returnTo ?? '/';
@@ -153,8 +153,10 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
     if (state === 'signed-in') {
       const signedIn = request.session.signedIn as NonNullable<typeof request.session.signedIn>;
       const account = await accounts.findById(signedIn.userId);
-      if (!account) {
-        // Disabled or deleted since sign-in: the session no longer stands for anyone.
+      if (!account || !stillBelongs(account, signedIn)) {
+        // Disabled (even if enabled again since) or deleted since sign-in: the session no longer
+        // stands for anyone. A session kept in Redis is ended here; one in the database already
+        // was, by the trigger.
         await audit.record('session-ended', request, { userId: signedIn.userId, detail: 'account-unavailable' });
         await signIn.end(request, reply, 'account-unavailable');
         return reply.redirect('/login', 303);

@@ -78,7 +78,9 @@ export function createBudgets(limits: Limits) {
     /** One Verify call at a time per Verify request (pending sessions may share one); the returned release ends the hold. */
     async holdVerifyCalls(verifyRequestId: string): Promise<(() => Promise<void>) | undefined> {
       const verdict = await limits.consume(['verify-call', verifyRequestId]);
-      return verdict.ok ? () => limits.reset(['verify-call', verifyRequestId]) : undefined;
+      // A release that fails (the store went away meanwhile) must not turn a finished request into an
+      // error: the hold then simply expires after its window.
+      return verdict.ok ? () => limits.reset(['verify-call', verifyRequestId]).catch(() => undefined) : undefined;
     },
   };
 }

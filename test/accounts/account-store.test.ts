@@ -26,7 +26,7 @@ describe('account store', () => {
     return () => db.close();
   });
 
-  const alice = () => ({ id: aliceId, email: 'alice@example.com', phone: '+15555550100', passwordHash: ALICE_HASH });
+  const alice = () => ({ id: aliceId, email: 'alice@example.com', phone: '+15555550100', passwordHash: ALICE_HASH, sessionEpoch: expect.any(Number) });
 
   it('finds an account by email whatever its case and surrounding spaces', async () => {
     expect(await accounts.findByEmail('alice@example.com')).toEqual(alice());
@@ -37,6 +37,15 @@ describe('account store', () => {
     expect(await accounts.findByEmail('carol@example.com')).toBeUndefined();
     expect(await accounts.findByEmail('%@example.com')).toBeUndefined();
     expect(await accounts.findByEmail('')).toBeUndefined();
+  });
+
+  it('gives each new account a random session epoch and moves it when the account is disabled', async () => {
+    const first = (await accounts.findById(aliceId))!.sessionEpoch;
+    db.exec("INSERT INTO users (email, phone, password_hash) VALUES ('carol@example.com', '+15555550102', '" + ALICE_HASH + "')");
+    expect((await accounts.findByEmail('carol@example.com'))!.sessionEpoch).not.toBe(first);
+    db.exec("UPDATE users SET disabled = 1 WHERE email = 'alice@example.com'");
+    db.exec("UPDATE users SET disabled = 0 WHERE email = 'alice@example.com'");
+    expect((await accounts.findById(aliceId))!.sessionEpoch).not.toBe(first);
   });
 
   it('finds an account by id', async () => {

@@ -111,6 +111,15 @@ describe('bad input', () => {
     expect(res.body).toContain('Page not found');
   });
 
+  it('an email with a control character (a NUL) is refused as malformed on every engine', async () => {
+    const c = createTestClient(t.app);
+    for (const email of ['alice\u0000@example.com', 'alice@exa\u0007mple.com']) {
+      const res = await c.post('/login', { email, password: 'x' });
+      expect(res.statusCode).toBe(400);
+      expect(res.body).toContain('Enter your email address');
+    }
+  });
+
   it('GET /healthz answers 200 naming each backend in use', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);

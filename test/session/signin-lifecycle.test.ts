@@ -84,6 +84,28 @@ describe('the sign-in session lifecycle', () => {
     expect((await auditRows(t)).some((row) => row.event === 'session-ended' && row.detail === 'account-unavailable')).toBe(true);
   });
 
+  it('disabling and re-enabling an account does not bring its old sessions back, whatever holds them', async () => {
+    const t = await startApp({ api: 'v2' });
+    const c = await signedIn(t);
+    await t.sql('UPDATE users SET disabled = 1 WHERE email = $1', [ALICE.email]);
+    await t.sql('UPDATE users SET disabled = 0 WHERE email = $1', [ALICE.email]);
+    expect((await c.get('/')).headers.location).toBe('/login');
+    const again = await signedIn(t); // the account itself works again
+    expect((await again.get('/')).statusCode).toBe(200);
+  });
+
+  it("a deleted account's session never opens the account that reuses its id", async () => {
+    const t = await startApp({ api: 'v2' });
+    const c = await signedIn(t);
+    const [{ id }] = await t.sql('SELECT id FROM users WHERE email = $1', [ALICE.email]);
+    await t.sql('DELETE FROM users WHERE email = $1', [ALICE.email]);
+    const hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo';
+    await t.sql('INSERT INTO users (id, email, phone, password_hash) VALUES ($1, $2, $3, $4)', [id, 'bob@example.com', '+15555550199', hash]);
+    const home = await c.get('/');
+    expect(home.statusCode).toBe(303);
+    expect(home.body).not.toContain('bob@example.com');
+  });
+
   it('an idle session ends after SESSION_IDLE_MINUTES, and says so', async () => {
     const t = await startApp({ api: 'v2', env: { SESSION_IDLE_MINUTES: '30' } });
     const start = Date.now();

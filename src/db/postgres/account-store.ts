@@ -1,11 +1,13 @@
 // Accounts on PostgreSQL: the same lookups as src/accounts/account-store.ts. Emails match
-// case-insensitively through `lower(email)`, which the unique index email_is_unique_ignoring_case
-// serves (PostgreSQL has no NOCASE column).
+// case-insensitively through `lower(email COLLATE "C")`, which the unique index
+// email_is_unique_ignoring_case serves (PostgreSQL has no NOCASE column). Under the C collation
+// lower() folds ASCII letters only, exactly like SQLite's NOCASE: 'Émile' and 'émile' are two
+// accounts on both engines, whatever the database's own collation.
 import type { Account, AccountStore } from '../../accounts/account-store.ts';
 import { query } from './pool.ts';
 import type { Pool } from './pool.ts';
 
-const ACCOUNT_COLUMNS = 'id, email, phone, password_hash AS "passwordHash"';
+const ACCOUNT_COLUMNS = 'id, email, phone, password_hash AS "passwordHash", session_epoch AS "sessionEpoch"';
 /** users.id is an integer: a larger number is no account, not a database error. */
 const MAX_ID = 2 ** 31 - 1;
 
@@ -16,7 +18,7 @@ export function createPostgresAccountStore(pool: Pool): AccountStore {
       if (typeof email !== 'string') return undefined;
       const [account] = await query<Account>(
         pool,
-        `SELECT ${ACCOUNT_COLUMNS} FROM users WHERE lower(email) = lower($1) AND disabled = 0`,
+        `SELECT ${ACCOUNT_COLUMNS} FROM users WHERE lower(email COLLATE "C") = lower($1 COLLATE "C") AND disabled = 0`,
         [email.trim()],
         { name: 'account-by-email' },
       );

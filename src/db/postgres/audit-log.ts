@@ -2,27 +2,34 @@
 // (src/accounts/audit-retention.ts's rule) and the admin's read (npm run audit).
 import pg from 'pg';
 import type { AuditLog } from '../../accounts/audit-log.ts';
-import { clientConfig, query, withMessage } from './pool.ts';
+import { clientConfig, deleteInBatches, query, withMessage } from './pool.ts';
 import type { Pool } from './pool.ts';
 import type { AuditEntry } from '../../accounts/audit-log.ts';
 
 const MAX_USER_AGENT = 512;
 const DAY_MS = 86_400_000;
-// Deleting in slices keeps each statement short (and under the pool's statement timeout), so a
-// first prune of a large, long-unpruned log does not hold locks for long.
+// Deleting in slices keeps each statement short (and under the pool's request-path statement
+// timeout), so a first prune of a large, long-unpruned log does not hold locks for long.
 const BATCH_SIZE = 5000;
+const INSERT =
+  'INSERT INTO audit_log (event, user_id, ip, user_agent, detail) VALUES ($1, (SELECT id FROM users WHERE id = $2), $3, $4, $5)';
+/** foreign_key_violation: here, only the account being deleted while the event is recorded. */
+const FK_VIOLATION = '23503';
 
 export function createPostgresAuditLog(pool: Pool): AuditLog {
   return {
     async record(event, from, { userId, detail } = {}) {
       const userAgent = from.headers['user-agent']?.slice(0, MAX_USER_AGENT) ?? null;
-      // The subquery records NULL for an account deleted meanwhile (the column references users).
-      await query(
-        pool,
-        'INSERT INTO audit_log (event, user_id, ip, user_agent, detail) VALUES ($1, (SELECT id FROM users WHERE id = $2), $3, $4, $5)',
-        [event, userId ?? null, from.ip, userAgent, detail ?? null],
-        { name: 'audit-record' },
-      );
+      const values = [event, userId ?? null, from.ip, userAgent, detail ?? null];
+      // The subquery records NULL for an account already gone (the column references users). One
+      // deleted while this runs is still visible to the subquery's snapshot, and the foreign-key
+      // check, which waits for that delete to commit, then fails: record the event without it.
+      try {
+        await query(pool, INSERT, values, { name: 'audit-record' });
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== FK_VIOLATION || userId == null) throw error;
+        await query(pool, INSERT, [event, null, from.ip, userAgent, detail ?? null], { name: 'audit-record' });
+      }
     },
   };
 }
@@ -35,17 +42,13 @@ export async function prunePostgresAuditLog(pool: Pool, retentionDays: number, n
   }
   // `at` is ISO-8601 UTC text with milliseconds: text order is time order (as on SQLite).
   const cutoff = new Date(Math.max(now - retentionDays * DAY_MS, 0)).toISOString();
-  let deleted = 0;
-  for (;;) {
-    const [{ count }] = await query<{ count: number }>(
-      pool,
-      `WITH gone AS (DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2) RETURNING 1)
-      SELECT count(*)::int AS count FROM gone`,
-      [cutoff, BATCH_SIZE],
-    );
-    deleted += count;
-    if (count < BATCH_SIZE) return deleted;
-  }
+  return deleteInBatches(
+    pool,
+    `WITH gone AS (DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2) RETURNING 1)
+    SELECT count(*)::int AS count FROM gone`,
+    [cutoff],
+    BATCH_SIZE,
+  );
 }
 
 export type AuditRow = AuditEntry;
@@ -78,7 +81,8 @@ export async function readPostgresAuditLog(url: string, since: string, account?:
 async function readEvents(client: pg.Client, since: string, account?: string): Promise<AuditRow[] | undefined> {
   let userId: number | undefined;
   if (account !== undefined) {
-    const { rows } = await client.query<{ id: number }>('SELECT id FROM users WHERE lower(email) = lower($1)', [account]);
+    // ASCII-only case folding, as the unique index and the account store compare emails.
+    const { rows } = await client.query<{ id: number }>('SELECT id FROM users WHERE lower(email COLLATE "C") = lower($1 COLLATE "C")', [account]);
     if (rows.length === 0) return undefined;
     userId = rows[0].id;
   }

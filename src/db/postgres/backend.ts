@@ -18,10 +18,21 @@ const PING_TIMEOUT_MS = 2000;
 
 export async function openPostgresBackend(
   url: string,
-  options: StateOptions & { migrationsDirs: string[]; poolSize?: number; onIdleError?: (error: Error) => void },
+  options: StateOptions & {
+    migrationsDirs: string[];
+    poolSize?: number;
+    onIdleError?: (error: Error) => void;
+    /** Told once when another instance is applying migrations and this one waits for it. */
+    onMigrationWait?: (message: string) => void;
+    /** How long to wait for that instance before refusing to start (default 60 s). */
+    migrationLockWaitMs?: number;
+  },
 ): Promise<PostgresBackend> {
-  // Migrations first, on their own connection (no statement timeout); a refusal opens no pool.
-  const { applied } = await applyPostgresMigrations(url, options.migrationsDirs);
+  // Migrations first, on their own connection (generous timeouts of its own); a refusal opens no pool.
+  const { applied } = await applyPostgresMigrations(url, options.migrationsDirs, {
+    onWait: options.onMigrationWait,
+    lockWaitMs: options.migrationLockWaitMs,
+  });
   const pool = createPool(url, { max: options.poolSize, onIdleError: options.onIdleError });
   const sessions = createPostgresSessionStore(pool, options.rules);
   const limits = createPostgresLimits(pool, options.limitOverrides);
@@ -44,7 +55,7 @@ export async function openPostgresBackend(
     },
     pruneAudit: (retentionDays) => prunePostgresAuditLog(pool, retentionDays),
     async demoAccountExists(email) {
-      return (await query(pool, 'SELECT 1 FROM users WHERE lower(email) = lower($1)', [email])).length > 0;
+      return (await query(pool, 'SELECT 1 FROM users WHERE lower(email COLLATE "C") = lower($1 COLLATE "C")', [email])).length > 0;
     },
     async createAccount({ email, phone, passwordHash }) {
       await query(pool, 'INSERT INTO users (email, phone, password_hash) VALUES ($1, $2, $3)', [email, phone, passwordHash]);

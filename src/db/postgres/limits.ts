@@ -5,8 +5,11 @@
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { createLimits } from '../../state/limits.ts';
 import type { LimitName, LimitSettings, Limits } from '../../state/limits.ts';
-import { asUnavailable, query } from './pool.ts';
+import { asUnavailable, deleteInBatches } from './pool.ts';
 import type { Pool } from './pool.ts';
+
+/** Rows per pruning statement: small enough to finish well within the statement timeout. */
+const PRUNE_BATCH = 5000;
 
 export function createPostgresLimits(pool: Pool, overrides: Partial<Record<LimitName, LimitSettings>> = {}): Limits & { pruneExpired(): Promise<void> } {
   // What the limiter sees as its pool: the real one, with a server that does not answer reported
@@ -36,8 +39,16 @@ export function createPostgresLimits(pool: Pool, overrides: Partial<Record<Limit
   );
   return {
     ...limits,
+    // In batches within the request-path timeouts (see deleteInBatches); the outer condition
+    // keeps a counter a concurrent consume has just renewed.
     async pruneExpired() {
-      await query(pool, 'DELETE FROM rate_limits WHERE expire < $1', [Date.now()]);
+      await deleteInBatches(
+        pool,
+        `WITH gone AS (DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE expire < $1 LIMIT $2) AND expire < $1 RETURNING 1)
+        SELECT count(*)::int AS count FROM gone`,
+        [Date.now()],
+        PRUNE_BATCH,
+      );
     },
   };
 }

@@ -7,12 +7,19 @@ import { BackendUnavailableError, isBackendUnavailable } from '../../backends/un
 export type Pool = pg.Pool;
 export type QueryResultRow = pg.QueryResultRow;
 
+// Request-path limits. Every query of the pool is one short statement on a request's path, so a
+// PostgreSQL that stops answering (a partition, a frozen host) must fail the request within about
+// three seconds, as a 503: well inside the 10 s SIGTERM grace, and no request piles up behind it.
+// Nothing on the pool may need longer: pruning deletes in small batches (deleteInBatches), and the
+// migration runner and the audit command use connections of their own (clientConfig).
 /** How long a request waits for a connection (and a free slot in the pool) before giving up. */
 const CONNECT_TIMEOUT_MS = 3000;
 /** The server cancels a statement running longer than this (a stuck lock, a runaway query). */
-const STATEMENT_TIMEOUT_MS = 10_000;
+const STATEMENT_TIMEOUT_MS = 2500;
+/** The server gives up waiting for a row or table lock after this (55P03, a 503 like the others). */
+const LOCK_TIMEOUT_MS = 2000;
 /** A server that stops answering mid-query (host gone, packets dropped) fails the call here. */
-const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 2000;
+const QUERY_TIMEOUT_MS = 3000;
 
 // bigint columns (ms timestamps, counts, ids) as JS numbers: every value this schema stores in
 // one is far below 2^53. A larger one stays a string rather than silently losing digits.
@@ -37,6 +44,7 @@ export function createPool(url: string, options: { max?: number; onIdleError?: (
     max: options.max ?? 10,
     idleTimeoutMillis: 30_000,
     statement_timeout: STATEMENT_TIMEOUT_MS,
+    lock_timeout: LOCK_TIMEOUT_MS,
     query_timeout: QUERY_TIMEOUT_MS,
     // Notices a dead peer on an idle connection instead of waiting for the next query to hang.
     keepAlive: true,
@@ -49,8 +57,9 @@ export function createPool(url: string, options: { max?: number; onIdleError?: (
 }
 
 // Beyond what isBackendUnavailable knows: our own timeouts, the server cancelling a statement
-// (57014, statement_timeout) and running out of connections (53300) all mean "try again soon".
-const RETRYABLE_CODES = new Set(['57014', '53300']);
+// (57014, statement_timeout), a lock not granted in time (55P03, lock_timeout) and running out of
+// connections (53300) all mean "try again soon".
+const RETRYABLE_CODES = new Set(['57014', '55P03', '53300']);
 const RETRYABLE_MESSAGES = /Query read timeout|Client was closed/i;
 
 /** The error to hand on: an unavailable server as BackendUnavailableError, anything else as is. */
@@ -91,4 +100,22 @@ export async function query<R extends QueryResultRow = QueryResultRow>(
   } catch (error) {
     throw asUnavailable(error);
   }
+}
+
+/**
+ * Maintenance on the pool (pruning) within the request-path limits: runs `text`, a DELETE of at
+ * most `batchSize` rows that returns how many as `count` and takes the batch size as its last
+ * parameter, until a batch deletes fewer. Each batch is its own short statement, so a large
+ * backlog never needs a longer timeout, never holds its locks for long, and never holds a pool
+ * connection past shutdown (pool.end() waits for it): a closing pool stops the loop between
+ * batches. Returns the total deleted.
+ */
+export async function deleteInBatches(pool: Pool, text: string, values: unknown[], batchSize: number): Promise<number> {
+  let deleted = 0;
+  while (!pool.ending) {
+    const [{ count }] = await query<{ count: number }>(pool, text, [...values, batchSize]);
+    deleted += count;
+    if (count < batchSize) break;
+  }
+  return deleted;
 }

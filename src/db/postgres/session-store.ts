@@ -4,7 +4,7 @@
 // against a concurrent end under READ COMMITTED.
 import type { Session } from 'fastify';
 import type { AuthSessionStore, SessionRules } from '../../session/auth-session-store.ts';
-import { query } from './pool.ts';
+import { deleteInBatches, query } from './pool.ts';
 import type { Pool } from './pool.ts';
 import { parseSession, serializeSession } from '../../session/session-rows.ts';
 
@@ -12,6 +12,8 @@ import { parseSession, serializeSession } from '../../session/session-rows.ts';
 const TOMBSTONE_MS = 60 * 60 * 1000;
 /** Rotations per sign-in are few; a longer chain can only be a loop in hand-edited rows. */
 const MAX_CHAIN = 20;
+/** Rows per pruning statement: small enough to finish well within the statement timeout. */
+const PRUNE_BATCH = 5000;
 
 type Callback = (error?: unknown) => void;
 type SessionCallback = (error: unknown, session?: Session | null) => void;
@@ -92,14 +94,24 @@ export function createPostgresSessionStore(pool: Pool, rules: SessionRules): Pos
       return ended;
     },
 
+    // In batches, each within the request-path timeouts (see deleteInBatches). The outer
+    // condition repeats the inner one: a row renewed by a concurrent set after the subquery
+    // picked it is re-checked against its new version and kept.
     async pruneExpired() {
-      await query(pool, 'DELETE FROM ended_sessions WHERE ended_at <= $1', [Date.now() - TOMBSTONE_MS]);
-      const [{ deleted }] = await query<{ deleted: number }>(
+      await deleteInBatches(
         pool,
-        'WITH gone AS (DELETE FROM sessions WHERE expires_at <= $1 RETURNING 1) SELECT count(*)::int AS deleted FROM gone',
-        [Date.now()],
+        `WITH gone AS (DELETE FROM ended_sessions WHERE sid IN (SELECT sid FROM ended_sessions WHERE ended_at <= $1 LIMIT $2) AND ended_at <= $1 RETURNING 1)
+        SELECT count(*)::int AS count FROM gone`,
+        [Date.now() - TOMBSTONE_MS],
+        PRUNE_BATCH,
       );
-      return deleted;
+      return deleteInBatches(
+        pool,
+        `WITH gone AS (DELETE FROM sessions WHERE sid IN (SELECT sid FROM sessions WHERE expires_at <= $1 LIMIT $2) AND expires_at <= $1 RETURNING 1)
+        SELECT count(*)::int AS count FROM gone`,
+        [Date.now()],
+        PRUNE_BATCH,
+      );
     },
   };
 }

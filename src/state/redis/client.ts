@@ -15,8 +15,9 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 /** Longest pause between reconnect attempts: Redis is used again within a second of returning. */
 const MAX_RECONNECT_DELAY_MS = 1000;
 
-// Replies that mean "not now" (still loading its data, a failover, a long script), not a bug.
-const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|READONLY)\b/;
+// Replies that mean Redis cannot serve us right now (loading, busy, failing over, out of memory under
+// noeviction, refusing writes after a failed save): the request is a 503, not a bug.
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|READONLY|OOM|MISCONF|NOREPLICAS)\b/;
 const CLIENT_GAVE_UP = /Command timed out|aborted due to connection close|Redis connection is not ready/;
 
 /**

@@ -1,4 +1,5 @@
 // openPostgresBackend as the app uses it: two backends on one database stand for two app processes.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBackendUnavailable } from '../../../src/backends/unavailable.ts';
 import { openPostgresBackend } from '../../../src/db/postgres/backend.ts';
@@ -52,7 +53,7 @@ describe('PostgreSQL backend', () => {
     await one.createAccount({ email: 'Carol@Example.com', phone: '+15555550123', passwordHash: HASH });
     expect(await two.demoAccountExists('carol@example.COM')).toBe(true);
     const carol = await two.accounts.findByEmail('  CAROL@example.com ');
-    expect(carol).toEqual({ id: expect.any(Number), email: 'Carol@Example.com', phone: '+15555550123', passwordHash: HASH });
+    expect(carol).toEqual({ id: expect.any(Number), email: 'Carol@Example.com', phone: '+15555550123', passwordHash: HASH, sessionEpoch: expect.any(Number) });
     expect(await one.accounts.findById(carol!.id)).toEqual(carol);
     await one.accounts.updatePasswordHash(carol!.id, `${HASH}2`);
     expect((await two.accounts.findById(carol!.id))!.passwordHash).toBe(`${HASH}2`);
@@ -79,6 +80,22 @@ describe('PostgreSQL backend', () => {
     expect(await one.pruneAudit(90)).toBe(1);
     expect(await one.pruneAudit(90)).toBe(0);
     await expect(one.pruneAudit(0)).rejects.toThrow(RangeError);
+  });
+
+  it('prunes a backlog larger than one batch, each batch a short statement', async () => {
+    await sql(database.url, "INSERT INTO audit_log (at, event) SELECT '2001-01-01T00:00:00.000Z', 'signed-out' FROM generate_series(1, 12345)");
+    await sql(database.url, 'INSERT INTO sessions (sid, data, expires_at) SELECT $1 || n, $2, 1 FROM generate_series(1, 6000) n', ['backlog-', '{}']);
+    await sql(database.url, 'INSERT INTO ended_sessions (sid, ended_at) SELECT $1 || n, 1 FROM generate_series(1, 6000) n', ['backlog-']);
+    await sql(database.url, 'INSERT INTO rate_limits (key, points, expire) SELECT $1 || n, 1, 1 FROM generate_series(1, 6000) n', ['backlog-']);
+    expect(await one.pruneAudit(90)).toBe(12_345);
+    await one.prune();
+    const [left] = await sql(
+      database.url,
+      `SELECT (SELECT count(*)::int FROM sessions WHERE sid LIKE 'backlog-%') AS sessions,
+        (SELECT count(*)::int FROM ended_sessions WHERE sid LIKE 'backlog-%') AS tombstones,
+        (SELECT count(*)::int FROM rate_limits WHERE key LIKE 'backlog-%') AS counters`,
+    );
+    expect(left).toEqual({ sessions: 0, tombstones: 0, counters: 0 });
   });
 
   it('prunes expired sessions, old tombstones and expired counters', async () => {
@@ -132,6 +149,66 @@ describe('PostgreSQL backend', () => {
     }
     await backend.close(); // twice is fine (shutdown racing a failed start)
     await expect(backend.ping()).rejects.toSatisfy(isBackendUnavailable);
+  });
+
+  it('fails requests within about 3 s, as unavailable, when PostgreSQL stops answering (a partition), and recovers', async () => {
+    const proxy = await startOutageProxy();
+    const viaProxy = database.url.replace(/:\d+\//, `:${proxy.port}/`);
+    const backend = await open(viaProxy);
+    try {
+      // Connections already open and idle in the pool, and new ones to open: both must give up.
+      await Promise.all([backend.ping(), backend.accounts.findById(1), backend.sessions.isLive('x')]);
+      proxy.freeze(); // bytes accepted, never forwarded, never answered
+      const timed = async (work: () => Promise<unknown>) => {
+        const started = performance.now();
+        const outcome = await work().then(
+          () => 'answered',
+          (error: unknown) => error,
+        );
+        return { outcome, ms: performance.now() - started };
+      };
+      const results = await Promise.all([
+        timed(() => backend.accounts.findById(1)),
+        timed(() => backend.accounts.findByEmail('a@example.com')),
+        timed(() => backend.limits.consume(['code-ip', 'frozen'])),
+        timed(() => backend.audit.record('signed-out', from)),
+        timed(() => backend.sessions.isLive('x')),
+        timed(() => new Promise((resolve, reject) => backend.sessions.get('x', (error) => (error ? reject(error) : resolve(null))))),
+        timed(() => new Promise((resolve, reject) => backend.sessions.set('x', { cookie: { expires: null } } as never, (error) => (error ? reject(error) : resolve(null))))),
+        timed(() => backend.prune()),
+      ]);
+      for (const { outcome, ms } of results) {
+        expect(isBackendUnavailable(outcome), String(outcome)).toBe(true);
+        expect(ms).toBeLessThan(4000);
+      }
+      proxy.thaw();
+      await backend.ping();
+      expect((await backend.limits.consume(['code-ip', 'frozen'])).ok).toBe(true);
+      expect(await backend.sessions.isLive('x')).toBe(false);
+    } finally {
+      await backend.close();
+      await proxy.stop();
+    }
+  });
+
+  it('gives up on a row lock held elsewhere within about 2 s, as unavailable', async () => {
+    const [{ id }] = await sql<{ id: number }>(database.url, 'SELECT id FROM users ORDER BY id LIMIT 1');
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('UPDATE users SET updated_at = now() WHERE id = $1', [id]);
+      const started = performance.now();
+      const error = await one.accounts.updatePasswordHash(id, HASH).catch((e: unknown) => e);
+      const ms = performance.now() - started;
+      expect(isBackendUnavailable(error), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/lock timeout/);
+      expect(ms).toBeGreaterThan(1500);
+      expect(ms).toBeLessThan(3000);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
   });
 
   it('refuses to start, in one clear line, when the server cannot be reached', async () => {

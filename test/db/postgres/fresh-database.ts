@@ -59,12 +59,23 @@ export async function sql<R extends pg.QueryResultRow = Record<string, unknown>>
 /**
  * A TCP proxy in front of the real server that a test can stop and start again: the app sees
  * PostgreSQL go away (connections cut, new ones refused) and come back on the same address,
- * without touching the server other tests share.
+ * without touching the server other tests share. Or freeze it: connections stay open and new ones
+ * are accepted, bytes are taken but forwarded nowhere (a partition, a hung host), until thawed.
  */
-export async function startOutageProxy(target = new URL(ADMIN_URL)): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void> }> {
+export async function startOutageProxy(
+  target = new URL(ADMIN_URL),
+): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; freeze(): void; thaw(): void }> {
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
   let port = 0;
+  let frozen = false;
+  // Bytes taken while frozen, in order, delivered on thaw.
+  let held: Array<[net.Socket, Buffer]> = [];
+  const forward = (from: net.Socket, to: net.Socket) =>
+    from.on('data', (chunk: Buffer) => {
+      if (frozen) held.push([to, chunk]);
+      else if (!to.destroyed) to.write(chunk);
+    });
   const start = () =>
     new Promise<void>((resolve, reject) => {
       server = net.createServer((inbound) => {
@@ -74,7 +85,8 @@ export async function startOutageProxy(target = new URL(ADMIN_URL)): Promise<{ p
           socket.on('error', () => socket.destroy());
           socket.on('close', () => sockets.delete(socket));
         }
-        inbound.pipe(outbound).pipe(inbound);
+        forward(inbound, outbound);
+        forward(outbound, inbound);
         inbound.on('close', () => outbound.destroy());
         outbound.on('close', () => inbound.destroy());
       });
@@ -86,11 +98,20 @@ export async function startOutageProxy(target = new URL(ADMIN_URL)): Promise<{ p
     });
   const stop = () =>
     new Promise<void>((resolve) => {
+      held = [];
       for (const socket of sockets) socket.destroy();
       if (server) server.close(() => resolve());
       else resolve();
       server = undefined;
     });
+  const freeze = () => {
+    frozen = true;
+  };
+  const thaw = () => {
+    frozen = false;
+    for (const [to, chunk] of held) if (!to.destroyed) to.write(chunk);
+    held = [];
+  };
   await start();
-  return { port, stop, start };
+  return { port, stop, start, freeze, thaw };
 }

@@ -6,9 +6,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { MigrationError, readMigrations } from '../../../src/db/migrations.ts';
-import { applyPostgresMigrations } from '../../../src/db/postgres/migrations.ts';
+import pg from 'pg';
+import { createPostgresAccountStore } from '../../../src/db/postgres/account-store.ts';
+import { readPostgresAuditLog } from '../../../src/db/postgres/audit-log.ts';
+import { applyPostgresMigrations, MIGRATION_LOCK_KEY } from '../../../src/db/postgres/migrations.ts';
+import { createPool } from '../../../src/db/postgres/pool.ts';
 import { useTempDir, writeFiles } from '../temp-dir.ts';
-import { HASH, REPO_MIGRATIONS, sql, useFreshDatabases } from './fresh-database.ts';
+import { asAdmin, HASH, REPO_MIGRATIONS, sql, useFreshDatabases } from './fresh-database.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
@@ -85,6 +89,62 @@ describe('PostgreSQL migration runner', () => {
     expect(await sql(url, 'SELECT count(*)::int AS n FROM steps')).toEqual([{ n: 11 }]);
   });
 
+  it('waits for the migration lock held by another instance, calling onWait once, and gives up after the deadline naming the lock', async () => {
+    const { url } = await freshDatabase();
+    const holder = new pg.Client({ connectionString: url, application_name: 'other-instance' });
+    await holder.connect();
+    try {
+      const { rows } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+      const waits: string[] = [];
+      const started = performance.now();
+      const attempt = applyPostgresMigrations(url, [REPO_MIGRATIONS], { lockWaitMs: 700, onWait: (message) => waits.push(message) });
+      await expect(attempt).rejects.toThrow(MigrationError);
+      await expect(attempt).rejects.toThrow(
+        new RegExp(`^gave up after 0\\.7 s waiting for the migration lock \\(PostgreSQL advisory lock ${MIGRATION_LOCK_KEY}\\) held by server process ${rows[0].pid} \\(application "other-instance"\\); another instance`),
+      );
+      expect(performance.now() - started).toBeGreaterThanOrEqual(690);
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(waits).toEqual([`waiting for another instance's migrations (PostgreSQL advisory lock ${MIGRATION_LOCK_KEY})`]);
+      expect(await sql(url, "SELECT to_regclass('schema_migrations') AS t")).toEqual([{ t: null }]);
+
+      // Released while it waits: it goes on and applies everything.
+      waits.length = 0;
+      const run = applyPostgresMigrations(url, [REPO_MIGRATIONS], { lockWaitMs: 10_000, onWait: (message) => waits.push(message) });
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
+      expect((await run).applied).toEqual(['0001_init.sql', '0002_hardening.sql']);
+      expect(waits).toHaveLength(1);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it('moves the users id sequence past ids a seed gave by hand, in the same transaction, never back', async () => {
+    const { url } = await freshDatabase();
+    const seeds = writeFiles(path.join(tempDir(), 'seeds'), {
+      '0100_explicit.sql': `INSERT INTO users (id, email, phone, password_hash) VALUES (1, 'first@example.com', '+15555550100', '${HASH}');\n`,
+      '0101_plain.sql': `INSERT INTO users (email, phone, password_hash) VALUES ('second@example.com', '+15555550101', '${HASH}');\n`,
+    });
+    expect((await applyPostgresMigrations(url, [REPO_MIGRATIONS, seeds])).applied).toEqual(['0001_init.sql', '0002_hardening.sql', '0100_explicit.sql', '0101_plain.sql']);
+    expect(await sql(url, 'SELECT id, email FROM users ORDER BY id')).toEqual([
+      { id: 1, email: 'first@example.com' },
+      { id: 2, email: 'second@example.com' },
+    ]);
+    // Ids far ahead, then the account holding the largest deleted: the next id is still past it.
+    writeFiles(seeds, { '0102_far.sql': `INSERT INTO users (id, email, phone, password_hash) VALUES (40, 'far@example.com', '+15555550140', '${HASH}');\n` });
+    await applyPostgresMigrations(url, [REPO_MIGRATIONS, seeds]);
+    await sql(url, 'DELETE FROM users WHERE id = 40');
+    writeFiles(seeds, { '0103_noop.sql': 'SELECT 1;\n' });
+    await applyPostgresMigrations(url, [REPO_MIGRATIONS, seeds]);
+    const [third] = await sql<{ id: number }>(url, "INSERT INTO users (email, phone, password_hash) VALUES ('third@example.com', '+15555550103', $1) RETURNING id", [HASH]);
+    expect(third.id).toBe(41);
+    // An empty table starts at 1.
+    const empty = (await freshDatabase()).url;
+    await applyPostgresMigrations(empty, [REPO_MIGRATIONS]);
+    const [only] = await sql<{ id: number }>(empty, "INSERT INTO users (email, phone, password_hash) VALUES ('a@example.com', '+15555550100', $1) RETURNING id", [HASH]);
+    expect(only.id).toBe(1);
+  });
+
   it('npm run migrate applies to a postgres DATABASE_URL, prints what it applied, and never prints the password', async () => {
     const { url } = await freshDatabase();
     const run = (env: Record<string, string>) =>
@@ -142,6 +202,34 @@ describe('the schema on PostgreSQL (migrations/*.postgres.sql)', () => {
     const url = await migrated();
     await insertUser(url, 'alice@example.com', '+15555550100');
     await expect(insertUser(url, 'ALICE@Example.com', '+15555550101')).rejects.toThrow(/unique constraint "email_is_unique_ignoring_case"/);
+  });
+
+  it('folds ASCII letters only, like SQLite’s NOCASE, whatever the database’s collation', async () => {
+    const url = await migrated();
+    await insertUser(url, 'alice@example.com', '+15555550100');
+    await expect(insertUser(url, 'ALICE@example.com', '+15555550101')).rejects.toThrow(/unique constraint "email_is_unique_ignoring_case"/);
+    await insertUser(url, 'Émile@example.com', '+15555550102');
+    await insertUser(url, 'émile@example.com', '+15555550103');
+    await expect(insertUser(url, 'ÉMILE@EXAMPLE.COM', '+15555550104')).rejects.toThrow(/unique constraint "email_is_unique_ignoring_case"/);
+    const pool = createPool(url, { max: 1 });
+    try {
+      const accounts = createPostgresAccountStore(pool);
+      expect((await accounts.findByEmail('ÉMILE@Example.COM'))?.phone).toBe('+15555550102');
+      expect((await accounts.findByEmail('émile@EXAMPLE.com'))?.phone).toBe('+15555550103');
+      expect((await accounts.findByEmail('Alice@Example.com'))?.phone).toBe('+15555550100');
+    } finally {
+      await pool.end();
+    }
+    await sql(url, "INSERT INTO audit_log (event, user_id) SELECT 'code-ok', id FROM users WHERE email = 'émile@example.com'");
+    expect((await readPostgresAuditLog(url, '2000-01-01T00:00:00.000Z', 'éMILE@example.com'))?.map((row) => row.account)).toEqual(['émile@example.com']);
+    expect(await readPostgresAuditLog(url, '2000-01-01T00:00:00.000Z', 'emile@example.com')).toBeUndefined();
+    // The lookups are served by the unique index (the same expression, the same collation).
+    const plan = await asAdmin(async (client) => {
+      await client.query('SET enable_seqscan = off');
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>('EXPLAIN SELECT id FROM users WHERE lower(email COLLATE "C") = lower($1 COLLATE "C")', ['x']);
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    }, url);
+    expect(plan).toMatch(/email_is_unique_ignoring_case/);
   });
 
   it('ends and tombstones an account’s sessions when it is disabled or deleted, however that is done', async () => {

@@ -1,7 +1,9 @@
 // Sets racing ends of the same session IDs from another app process: an ended ID never comes back.
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { sql } from './fresh-database.ts';
+import { createPostgresAuditLog } from '../../../src/db/postgres/audit-log.ts';
+import { createPool } from '../../../src/db/postgres/pool.ts';
+import { HASH, sql } from './fresh-database.ts';
 import { destroySession, inAnHour, pending, setSession, signedIn, useSessionDatabase } from './session-helpers.ts';
 
 describe('PostgreSQL session store under concurrent ends', () => {
@@ -71,5 +73,44 @@ describe('PostgreSQL session store under concurrent ends', () => {
     await whileEndIsOpen('UPDATE users SET disabled = 1 WHERE id = 2', [], () => setSession(db.store, mine, inAnHour(signedIn(2))));
     expect(await rowOf(mine)).toBeUndefined();
     await sql(db.url, 'UPDATE users SET disabled = 0 WHERE id = 2');
+  });
+
+  // The account a write names is deleted by another connection while the write runs: the write
+  // still sees the account, and the foreign-key check, which waits for the delete, then fails
+  // (23503). Neither may fail the request.
+  let nextUser = 100;
+  const newUser = async () => {
+    const id = ++nextUser;
+    await sql(db.url, 'INSERT INTO users (id, email, phone, password_hash) VALUES ($1, $2, $3, $4)', [id, `u${id}@example.com`, `+1555555${id}0`, HASH]);
+    return id;
+  };
+
+  it('a set for an account being deleted waits, then writes nothing instead of failing', async () => {
+    const fresh = newSid('fk');
+    const doomed = await newUser();
+    await whileEndIsOpen('DELETE FROM users WHERE id = $1', [doomed], () => setSession(db.store, fresh, inAnHour(signedIn(doomed))));
+    expect(await rowOf(fresh)).toBeUndefined();
+    // A stored session of no account yet, being signed in to one being deleted: left as it was.
+    const stored = newSid('fk');
+    await setSession(db.store, stored, inAnHour({ step: 1 }));
+    const alsoDoomed = await newUser();
+    await whileEndIsOpen('DELETE FROM users WHERE id = $1', [alsoDoomed], () => setSession(db.other, stored, inAnHour(signedIn(alsoDoomed))));
+    expect(await rowOf(stored)).toMatchObject({ user_id: null, data: expect.stringContaining('"step":1') });
+  });
+
+  it('an audit event for an account being deleted is recorded, without the account', async () => {
+    const pool = createPool(db.url, { max: 2 });
+    try {
+      const audit = createPostgresAuditLog(pool);
+      const doomed = await newUser();
+      await whileEndIsOpen('DELETE FROM users WHERE id = $1', [doomed], () => audit.record('password-ok', { ip: '192.0.2.1', headers: {} }, { userId: doomed, detail: 'raced' }));
+      expect(await sql(db.url, "SELECT event, user_id FROM audit_log WHERE detail = 'raced'")).toEqual([{ event: 'password-ok', user_id: null }]);
+      // Any other database error is still an error.
+      await sql(db.url, 'ALTER TABLE audit_log ADD CONSTRAINT no_bad_events CHECK (event <> $$bad$$)');
+      await expect(audit.record('bad' as never, { ip: '192.0.2.1', headers: {} }, { userId: 1 })).rejects.toThrow(/no_bad_events/);
+      await sql(db.url, 'ALTER TABLE audit_log DROP CONSTRAINT no_bad_events');
+    } finally {
+      await pool.end();
+    }
   });
 });
