@@ -92,6 +92,18 @@ describe('code and send budgets', () => {
     expect(t.sim.requests.filter(isStart)).toHaveLength(5);
   });
 
+  it('12 right passwords at once from 12 addresses start at most 5 Verify requests for the account', async () => {
+    const t = await start({ api: 'v2', env: { TRUST_PROXY: 'true' } });
+    const c = t.client();
+    await c.get('/login');
+    const all = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => c.post('/login', { email: ALICE.email, password: ALICE.password }, { 'x-forwarded-for': `198.51.100.${i}` })),
+    );
+    expect(all.filter((res) => res.statusCode === 303)).toHaveLength(5);
+    expect(all.filter((res) => res.statusCode === 429)).toHaveLength(7);
+    expect(t.sim.requests.filter(isStart).length).toBeLessThanOrEqual(5);
+  });
+
   it('a Verify start that failed sends nothing, so it spends no budget and starts no cooldown', async () => {
     const t = await start({ api: 'v2' });
     t.sim.setFailureMode('down');
