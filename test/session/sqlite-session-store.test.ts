@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Session } from 'fastify';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connection.ts';
 import type { Database } from '../../src/db/connection.ts';
@@ -9,24 +8,10 @@ import { createSqliteSessionStore } from '../../src/session/sqlite-session-store
 import { sessionRules } from '../../src/session/signin-state.ts';
 import type { SqliteSessionStore } from '../../src/session/sqlite-session-store.ts';
 import { useTempDir } from '../db/temp-dir.ts';
+import { destroySession, getSession, sessionExpiringAt, setSession } from '../helpers/session-calls.ts';
 
 const REPO_MIGRATIONS = path.resolve(import.meta.dirname, '../../migrations');
 const HOUR = 60 * 60 * 1000;
-
-// The store's callbacks, as promises.
-const getSession = (store: SqliteSessionStore, sid: string) =>
-  new Promise<Session | null | undefined>((resolve, reject) =>
-    store.get(sid, (error, session) => (error ? reject(error) : resolve(session))),
-  );
-const setSession = (store: SqliteSessionStore, sid: string, session: object) =>
-  new Promise<void>((resolve, reject) => store.set(sid, session as Session, (error) => (error ? reject(error) : resolve())));
-const destroySession = (store: SqliteSessionStore, sid: string) =>
-  new Promise<void>((resolve, reject) => store.destroy(sid, (error) => (error ? reject(error) : resolve())));
-
-const sessionExpiringAt = (expires: Date | null, data: Record<string, unknown> = {}) => ({
-  ...data,
-  cookie: { expires, originalMaxAge: expires ? expires.getTime() - Date.now() : null, path: '/', httpOnly: true },
-});
 
 describe('SQLite session store', () => {
   const tempDir = useTempDir();

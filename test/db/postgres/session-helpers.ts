@@ -1,8 +1,6 @@
 // The session store's callbacks as promises, sessions shaped like the sign-in's, and one migrated
 // database with two accounts and two stores on separate pools (two app processes).
-import type { Session } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import type { AuthSessionStore } from '../../../src/session/auth-session-store.ts';
 import { createPool } from '../../../src/db/postgres/pool.ts';
 import type { Pool } from '../../../src/db/postgres/pool.ts';
 import { applyPostgresMigrations } from '../../../src/db/postgres/migrations.ts';
@@ -11,23 +9,12 @@ import type { PostgresSessionStore } from '../../../src/db/postgres/session-stor
 import { sessionRules } from '../../../src/session/signin-state.ts';
 import { HASH, REPO_MIGRATIONS, sql, useFreshDatabases } from './fresh-database.ts';
 
-export const HOUR = 60 * 60 * 1000;
+import { HOUR } from '../../helpers/session-calls.ts';
+
+export { HOUR };
 export const rules = sessionRules({ idleMs: 30 * 60 * 1000, maxMs: 12 * HOUR }, HOUR);
 
-export const getSession = (store: AuthSessionStore, sid: string) =>
-  new Promise<Session | null | undefined>((resolve, reject) => store.get(sid, (error, session) => (error ? reject(error) : resolve(session))));
-export const setSession = (store: AuthSessionStore, sid: string, session: object) =>
-  new Promise<void>((resolve, reject) => store.set(sid, session as Session, (error) => (error ? reject(error) : resolve())));
-export const destroySession = (store: AuthSessionStore, sid: string) =>
-  new Promise<void>((resolve, reject) => store.destroy(sid, (error) => (error ? reject(error) : resolve())));
-
-export const sessionExpiringAt = (expires: Date | null, data: Record<string, unknown> = {}) => ({
-  ...data,
-  cookie: { expires, originalMaxAge: expires ? expires.getTime() - Date.now() : null, path: '/', httpOnly: true },
-});
-export const inAnHour = (data: Record<string, unknown> = {}) => sessionExpiringAt(new Date(Date.now() + HOUR), data);
-export const signedIn = (userId: number) => ({ signedIn: { userId, signedInAt: Date.now(), seenAt: Date.now() } });
-export const pending = (userId: number) => ({ pending: { userId, requestId: 'r', sentAt: Date.now() } });
+export { destroySession, getSession, inAnHour, pending, sessionExpiringAt, setSession, signedIn } from '../../helpers/session-calls.ts';
 
 export type SessionDatabase = {
   url: string;

@@ -2,11 +2,10 @@
 // test/helpers/test-backend.ts; else 127.0.0.1:6379), a key prefix of each test's own, and a
 // sweep after each test so nothing is left behind.
 import { randomUUID } from 'node:crypto';
-import type { Session } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, expect } from 'vitest';
 import type { StateBackend } from '../../../src/backends/backend.ts';
-import type { AuthSessionStore, SessionRules } from '../../../src/session/auth-session-store.ts';
+import type { SessionRules } from '../../../src/session/auth-session-store.ts';
 import { sessionRules } from '../../../src/session/signin-state.ts';
 import { openRedisState } from '../../../src/state/redis/state.ts';
 import type { RedisStateOptions } from '../../../src/state/redis/state.ts';
@@ -62,19 +61,4 @@ export async function keysUnder(client: Redis, prefix: string): Promise<string[]
   return keys.sort();
 }
 
-// The store's callbacks, as promises.
-export const getSession = (store: AuthSessionStore, sid: string) =>
-  new Promise<Session | null | undefined>((resolve, reject) =>
-    store.get(sid, (error, session) => (error ? reject(error) : resolve(session))),
-  );
-export const setSession = (store: AuthSessionStore, sid: string, session: object) =>
-  new Promise<void>((resolve, reject) => store.set(sid, session as Session, (error) => (error ? reject(error) : resolve())));
-export const destroySession = (store: AuthSessionStore, sid: string) =>
-  new Promise<void>((resolve, reject) => store.destroy(sid, (error) => (error ? reject(error) : resolve())));
-
-export const sessionExpiringAt = (expires: Date | null, data: Record<string, unknown> = {}) => ({
-  ...data,
-  cookie: { expires, originalMaxAge: expires ? expires.getTime() - Date.now() : null, path: '/', httpOnly: true },
-});
-export const pending = (userId: number) => ({ pending: { userId, requestId: 'r', sentAt: Date.now() } });
-export const signedIn = (userId: number) => ({ signedIn: { userId, signedInAt: Date.now(), seenAt: Date.now() } });
+export { destroySession, getSession, pending, sessionExpiringAt, setSession, signedIn } from '../../helpers/session-calls.ts';

@@ -1,0 +1,23 @@
+// A session store's callback API as promises, and sessions shaped as the sign-in writes them:
+// shared by the SQLite, PostgreSQL and Redis store tests.
+import type { Session } from 'fastify';
+import type { SessionStore } from '@fastify/session';
+
+export const HOUR = 60 * 60 * 1000;
+
+export const getSession = (store: SessionStore, sid: string) =>
+  new Promise<Session | null | undefined>((resolve, reject) =>
+    store.get(sid, (error, session) => (error ? reject(error) : resolve(session))),
+  );
+export const setSession = (store: SessionStore, sid: string, session: object) =>
+  new Promise<void>((resolve, reject) => store.set(sid, session as Session, (error) => (error ? reject(error) : resolve())));
+export const destroySession = (store: SessionStore, sid: string) =>
+  new Promise<void>((resolve, reject) => store.destroy(sid, (error) => (error ? reject(error) : resolve())));
+
+export const sessionExpiringAt = (expires: Date | null, data: Record<string, unknown> = {}) => ({
+  ...data,
+  cookie: { expires, originalMaxAge: expires ? expires.getTime() - Date.now() : null, path: '/', httpOnly: true },
+});
+export const inAnHour = (data: Record<string, unknown> = {}) => sessionExpiringAt(new Date(Date.now() + HOUR), data);
+export const signedIn = (userId: number) => ({ signedIn: { userId, epoch: 1, signedInAt: Date.now(), seenAt: Date.now() } });
+export const pending = (userId: number) => ({ pending: { userId, epoch: 1, requestId: 'r', sentAt: Date.now() } });
