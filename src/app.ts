@@ -12,6 +12,7 @@ import type { Config } from './config.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { rejectOddRequestTargets } from './http/request-target.ts';
 import { serverTimeouts } from './http/server-timeouts.ts';
+import { trustProxyOption } from './http/trust-proxy.ts';
 import type { ServerTimeouts } from './http/server-timeouts.ts';
 import { RequestLinesAtDebug } from './http/request-log.ts';
 import { verifyAgainstDummy } from './accounts/passwords.ts';
@@ -67,7 +68,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: FORM_BODY_LIMIT,
     logController: new RequestLinesAtDebug(),
   });

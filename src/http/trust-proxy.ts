@@ -31,3 +31,27 @@ export function parseTrustProxy(raw: string | undefined, production: boolean): b
   if (entries.length === 0) throw new Error(`TRUST_PROXY has no addresses ("${raw}"); set ${SAFE_FORMS}, or leave it unset`);
   return entries.join(',');
 }
+
+/** Addresses remembered at most; past this the cache starts over (X-Forwarded-For is client-written). */
+const MAX_CACHED_ADDRESSES = 10_000;
+
+/**
+ * Fastify's `trustProxy` option. An address list becomes a function that remembers its answer
+ * per address: Fastify asks it on every `request.protocol` (read by @fastify/session on each
+ * response) and `request.ip`, and the compiled list re-parses the address each time. The answer
+ * for an address never changes (the list ignores the hop number), so caching it is exact.
+ */
+export function trustProxyOption(value: boolean | string): boolean | ((address: string, hop: number) => boolean) {
+  if (typeof value === 'boolean') return value;
+  const trusted = proxyAddr.compile(value.split(','));
+  const answers = new Map<string, boolean>();
+  return (address: string, hop: number) => {
+    let answer = answers.get(address);
+    if (answer === undefined) {
+      answer = trusted(address, hop);
+      if (answers.size >= MAX_CACHED_ADDRESSES) answers.clear();
+      answers.set(address, answer);
+    }
+    return answer;
+  };
+}
