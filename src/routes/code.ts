@@ -45,7 +45,11 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
   const page: CodePage = {
     async pendingOr303(request, reply) {
       const pending = signIn.pending(request);
-      if (pending && stillBelongs(await accounts.findById(pending.userId), pending)) return pending;
+      const account = pending && (await accounts.findById(pending.userId));
+      if (pending && account && stillBelongs(account, pending)) {
+        request.account = account; // read once per request: the page shows its masked phone
+        return pending;
+      }
       if (pending) {
         // Disabled or deleted mid-sign-in (sessions in Redis outlive the database's own clean-up).
         await audit.record('session-ended', request, { userId: pending.userId, detail: 'account-unavailable' });
@@ -58,7 +62,7 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       return undefined;
     },
     async show(reply, status, pending, error, notice) {
-      const account = await accounts.findById(pending.userId);
+      const account = reply.request.account ?? (await accounts.findById(pending.userId));
       return reply.page(status, 'code', 'Enter your code', { maskedPhone: account ? maskPhone(account.phone) : '•••', error, notice });
     },
     throttled(reply, pending, verdict, message) {
