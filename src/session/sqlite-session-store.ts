@@ -3,18 +3,9 @@ import type { Database } from '../db/connection.ts';
 import type { AuthSessionStore, SessionRules } from './auth-session-store.ts';
 import { parseSession, serializeSession } from './session-rows.ts';
 
-export type SqliteSessionStoreOptions = SessionRules & {
-  /** Told about a failed background prune; the next prune simply tries again. */
-  onPruneError?: (error: unknown) => void;
-};
-
 export type SqliteSessionStore = AuthSessionStore & {
-  /** Deletes expired rows and old tombstones; returns how many sessions. */
+  /** Deletes expired rows and old tombstones (src/backends/maintenance.ts calls it); returns how many sessions. */
   pruneExpired(): number;
-  /** Prunes every `intervalMs` on an unref'd timer, so it never keeps the process alive. */
-  startPruning(intervalMs: number): void;
-  /** Stops the pruning timer. The database belongs to the caller and stays open. */
-  close(): void;
 };
 
 type Callback = (error?: unknown) => void;
@@ -32,8 +23,8 @@ const TOMBSTONE_MS = 60 * 60 * 1000;
  * writes nothing for an ID found there, in the same statement, so a request that was still in
  * flight when a parallel logout, cancel or rotation ended its session cannot write it back.
  */
-export function createSqliteSessionStore(db: Database, options: SqliteSessionStoreOptions): SqliteSessionStore {
-  const { expiresAt, accountOf, onPruneError } = options;
+export function createSqliteSessionStore(db: Database, options: SessionRules): SqliteSessionStore {
+  const { expiresAt, accountOf } = options;
   // An expired row reads as absent even before the pruner deletes it.
   const selectLive = db
     .prepare<[string, number], string>('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?')
@@ -79,11 +70,6 @@ export function createSqliteSessionStore(db: Database, options: SqliteSessionSto
   const prune = () => {
     removeOldTombstones.run(Date.now() - TOMBSTONE_MS);
     return removeExpired.run(Date.now()).changes;
-  };
-  let pruneTimer: NodeJS.Timeout | undefined;
-  const stopPruning = () => {
-    if (pruneTimer) clearInterval(pruneTimer);
-    pruneTimer = undefined;
   };
 
   return {
@@ -136,20 +122,5 @@ export function createSqliteSessionStore(db: Database, options: SqliteSessionSto
     },
 
     pruneExpired: prune,
-
-    startPruning(intervalMs: number) {
-      stopPruning();
-      pruneTimer = setInterval(() => {
-        if (!db.open) return stopPruning();
-        try {
-          prune();
-        } catch (error) {
-          onPruneError?.(error);
-        }
-      }, intervalMs);
-      pruneTimer.unref();
-    },
-
-    close: stopPruning,
   };
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { pruneAuditLog, startAuditPruning } from '../../src/accounts/audit-retention.ts';
+import { pruneAuditLog } from '../../src/accounts/audit-retention.ts';
 import { openDatabase } from '../../src/db/connection.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { applyMigrations } from '../../src/db/migrations.ts';
@@ -71,82 +71,6 @@ describe('audit log retention', () => {
       insertAt(database, 0, NOW);
       expect(pruneAuditLog(database, 1e12, NOW)).toBe(0);
       expect(remaining(database)).toHaveLength(2);
-    });
-  });
-
-  describe('startAuditPruning', () => {
-    it('prunes at once, then on every interval as events age past the retention', () => {
-      vi.useFakeTimers();
-      vi.setSystemTime(NOW);
-      const database = openMigrated();
-      insertAt(database, NOW - 100 * DAY, NOW - 89 * DAY - 60_000);
-      const pruning = startAuditPruning(database, 90, { intervalMs: 3_600_000 });
-      expect(remaining(database)).toEqual([new Date(NOW - 89 * DAY - 60_000).toISOString()]);
-
-      vi.advanceTimersByTime(DAY - 3_600_000); // 23 hours: still one minute short of 90 days old
-      expect(remaining(database)).toHaveLength(1);
-      vi.advanceTimersByTime(3_600_000);
-      expect(remaining(database)).toEqual([]);
-      pruning.stop();
-    });
-
-    it('keeps the process alive for nothing: its timer is unref’d', () => {
-      const setIntervalSpy = vi.spyOn(globalThis, 'setInterval');
-      const pruning = startAuditPruning(openMigrated(), 90, { intervalMs: 60_000 });
-      const timer = setIntervalSpy.mock.results[0].value as NodeJS.Timeout;
-      expect(timer.hasRef()).toBe(false);
-      pruning.stop();
-    });
-
-    it('stop() ends the pruning', () => {
-      vi.useFakeTimers();
-      vi.setSystemTime(NOW);
-      const database = openMigrated();
-      const pruning = startAuditPruning(database, 90, { intervalMs: 1000 });
-      pruning.stop();
-      pruning.stop(); // twice is harmless
-      expect(vi.getTimerCount()).toBe(0);
-      insertAt(database, NOW - 100 * DAY);
-      vi.advanceTimersByTime(10_000);
-      expect(remaining(database)).toHaveLength(1);
-    });
-
-    it('stops by itself once the database is closed, without reporting an error', () => {
-      vi.useFakeTimers();
-      const database = openMigrated();
-      const onError = vi.fn();
-      startAuditPruning(database, 90, { intervalMs: 1000, onError });
-      expect(vi.getTimerCount()).toBe(1);
-      database.close();
-      vi.advanceTimersByTime(5000);
-      expect(vi.getTimerCount()).toBe(0);
-      expect(onError).not.toHaveBeenCalled();
-    });
-
-    it('reports a failed prune to onError and tries again on the next interval', () => {
-      vi.useFakeTimers();
-      vi.setSystemTime(NOW);
-      const database = openMigrated();
-      const onError = vi.fn();
-      database.exec('ALTER TABLE audit_log RENAME TO audit_log_away');
-      const pruning = startAuditPruning(database, 90, { intervalMs: 1000, onError });
-      expect(onError).toHaveBeenCalledTimes(1);
-      expect(String(onError.mock.calls[0][0])).toMatch(/no such table: audit_log/);
-
-      database.exec('ALTER TABLE audit_log_away RENAME TO audit_log');
-      insertAt(database, NOW - 100 * DAY, NOW);
-      vi.advanceTimersByTime(1000);
-      expect(onError).toHaveBeenCalledTimes(1);
-      expect(remaining(database)).toEqual([new Date(NOW).toISOString()]);
-      pruning.stop();
-    });
-
-    it('refuses a bad retention or interval at start', () => {
-      const database = openMigrated();
-      expect(() => startAuditPruning(database, 0, { intervalMs: 1000 })).toThrow(RangeError);
-      for (const intervalMs of [0, -5, Number.NaN, 2 ** 31]) {
-        expect(() => startAuditPruning(database, 90, { intervalMs })).toThrow(/interval/);
-      }
     });
   });
 });

@@ -11,10 +11,10 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { advanceRedisTime } from '../state/redis/advance-redis-time.ts';
+import { asAdmin, urlOf } from '../db/postgres/fresh-database.ts';
 
 export const TEST_DATABASE = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 export const TEST_REDIS = process.env.TEST_REDIS === '1';
-const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MARKER = '.test-backend.json';
 
@@ -23,17 +23,6 @@ interface Marker {
   redisPrefix?: string;
 }
 
-const urlOf = (database: string) => Object.assign(new URL(ADMIN_URL), { pathname: `/${database}` }).href;
-
-async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The env for an app whose test folder is `dir`: a new database (or the folder's own, on reuse). */
 export async function backendEnv(dir: string): Promise<Record<string, string>> {
@@ -41,7 +30,7 @@ export async function backendEnv(dir: string): Promise<Record<string, string>> {
   const marker: Marker = existsSync(markerFile) ? JSON.parse(readFileSync(markerFile, 'utf8')) : {};
   if (TEST_DATABASE === 'postgres' && !marker.database) {
     marker.database = `t_${randomBytes(6).toString('hex')}`;
-    await admin((c) => c.query(`CREATE DATABASE ${marker.database}`));
+    await asAdmin((c) => c.query(`CREATE DATABASE ${marker.database}`));
   }
   if (TEST_REDIS && !marker.redisPrefix) marker.redisPrefix = `t:${randomBytes(6).toString('hex')}:`;
   writeFileSync(markerFile, JSON.stringify(marker));
@@ -58,7 +47,7 @@ export async function dropBackend(dir: string): Promise<void> {
   if (!existsSync(markerFile)) return;
   const marker: Marker = JSON.parse(readFileSync(markerFile, 'utf8'));
   if (marker.database) {
-    await admin(async (c) => {
+    await asAdmin(async (c) => {
       await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [marker.database]);
       await c.query(`DROP DATABASE IF EXISTS ${marker.database}`);
     });

@@ -46,7 +46,6 @@ describe('SQLite session store behind @fastify/session', () => {
       return { ok: true };
     });
     app.addHook('onClose', async () => {
-      store.close();
       db.close();
     });
     return { app, db };

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connection.ts';
 import type { Database } from '../../src/db/connection.ts';
@@ -27,7 +26,6 @@ describe('SQLite session store', () => {
     applyMigrations(db, [REPO_MIGRATIONS]);
     store = createSqliteSessionStore(db, sessionRules({ idleMs: 30 * 60 * 1000, maxMs: 12 * 60 * 60 * 1000 }, HOUR));
     return () => {
-      store.close();
       if (db.open) db.close();
     };
   });
@@ -132,21 +130,8 @@ describe('SQLite session store', () => {
     expect(store.pruneExpired()).toBe(0);
   });
 
-  it('prunes on a timer once started, and stops when closed', async () => {
-    store.startPruning(10);
-    await setSession(store, 'stale-1', sessionExpiringAt(new Date(Date.now() - 1)));
-    await sleep(60);
-    expect(rowOf('stale-1')).toBeUndefined();
-
-    store.close();
-    await setSession(store, 'stale-2', sessionExpiringAt(new Date(Date.now() - 1)));
-    await sleep(60);
-    expect(rowOf('stale-2')).toBeDefined();
-  });
-
   it('keeps sessions across closing and reopening the database file', async () => {
     await setSession(store, 'sid-1', sessionExpiringAt(new Date(Date.now() + HOUR), { userId: 7 }));
-    store.close();
     db.close();
 
     db = openDatabase(dbFile());
