@@ -6,7 +6,6 @@ import type { FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
-import csrf from '@fastify/csrf-protection';
 import staticFiles from '@fastify/static';
 import type { Config } from './config.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -14,12 +13,14 @@ import { rejectOddRequestTargets } from './http/request-target.ts';
 import { serverTimeouts } from './http/server-timeouts.ts';
 import { trustProxyOption } from './http/trust-proxy.ts';
 import type { ServerTimeouts } from './http/server-timeouts.ts';
-import { RequestLinesAtDebug } from './http/request-log.ts';
+import { RequestLinesAtDebug, lazyChildLogger } from './http/request-log.ts';
 import { verifyAgainstDummy } from './accounts/passwords.ts';
+import { createAccountCache } from './accounts/account-cache.ts';
 import { sessionRules } from './session/signin-state.ts';
 import type { SessionTimes } from './session/signin-state.ts';
 import { cookieNames, createLoginCookies } from './session/login-cookies.ts';
 import signIn from './session/signin.ts';
+import csrf from './session/csrf.ts';
 import { sessionIdGenerator } from './session/session-ids.ts';
 import { createBudgets } from './state/budgets.ts';
 import { signOnceSigner } from './session/session-signer.ts';
@@ -71,6 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: FORM_BODY_LIMIT,
     logController: new RequestLinesAtDebug(),
+    childLoggerFactory: lazyChildLogger,
   });
 
   for (const warning of config.warnings) app.log.warn(warning);
@@ -130,8 +132,10 @@ async function buildOnBackends(
     },
     strictTransportSecurity: config.production,
   });
+  // Into the reply's own headers, not the raw response's: Node then writes every header in one
+  // pass (`writeHead`) instead of validating each twice (`setHeader`, then `writeHead`'s merge).
   app.addHook('onRequest', (_request, reply, done) => {
-    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    reply.headers(headers);
     done();
   });
   app.addHook('onRequest', rejectOddRequestTargets);
@@ -151,18 +155,15 @@ async function buildOnBackends(
     rolling: false,
     cookie: { httpOnly: true, sameSite: 'lax', path: '/', secure: config.production, maxAge: times.maxMs },
   });
-  await app.register(csrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: names.csrf,
-    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: config.production },
-  });
+  await app.register(csrf, { cookieName: names.csrf, secure: config.production });
   await app.register(staticFiles, { root: root('public'), prefix: '/static/' });
 
   if (config.production) warnOnceAboutPlainHttp(app, names.session);
 
   // Our plugins, then routes.
   const cookies = createLoginCookies(names, DEVICE_COOKIE_DAYS);
-  await app.register(signIn, { names, cookies, store: sessionStore, accounts, audit, budgets, times });
+  const accountCache = createAccountCache(accounts);
+  await app.register(signIn, { names, cookies, store: sessionStore, accountCache, audit, budgets, times });
   await app.register(pages, { brand: config.verify.brand, demoAccount, templatesDir: root('templates') });
   await app.register(errorPages);
   const deps: RouteDeps = { accounts, audit, verify, budgets, limits, allowedCountries: config.verifyAllowedCountries };

@@ -17,7 +17,7 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
   const { accounts, audit, verify, budgets, page, allowedCountries } = deps;
   const { signIn } = app;
 
-  app.post('/login/code/resend', { schema: { body: csrfOnlySchema }, preValidation: app.csrfProtection }, async (request, reply) => {
+  app.post('/login/code/resend', { schema: { body: csrfOnlySchema }, preValidation: app.checkCsrf }, async (request, reply) => {
     const pending = await page.pendingOr303(request, reply);
     if (!pending) return reply;
     const refused = await page.perAddress(request, reply, pending);
@@ -74,7 +74,7 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
     return started;
   }
 
-  app.post('/login/code/cancel', { schema: { body: csrfOnlySchema }, preValidation: app.csrfProtection }, async (request, reply) => {
+  app.post('/login/code/cancel', { schema: { body: csrfOnlySchema }, preValidation: app.checkCsrf }, async (request, reply) => {
     // A stale code page in a browser that has since signed in: Cancel must not sign it out.
     if (signIn.state(request) === 'signed-in') return reply.redirect('/', 303);
     const pending = signIn.pending(request);

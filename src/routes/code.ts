@@ -87,7 +87,7 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
 
   app.post<{ Body: { code: string } }>(
     '/login/code',
-    { schema: { body: codeBodySchema }, preValidation: app.csrfProtection },
+    { schema: { body: codeBodySchema }, preValidation: app.checkCsrf },
     async (request, reply) => {
       const pending = await page.pendingOr303(request, reply);
       if (!pending) return reply;

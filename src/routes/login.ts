@@ -48,7 +48,7 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
 
   app.post<{ Body: LoginBody }>(
     '/login',
-    { schema: { body: loginBodySchema }, preValidation: app.csrfProtection },
+    { schema: { body: loginBodySchema }, preValidation: app.checkCsrf },
     async (request, reply) => {
       const email = normalizeEmail(request.body.email);
       const { password } = request.body;

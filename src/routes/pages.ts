@@ -48,7 +48,7 @@ async function pagesPlugin(app: FastifyInstance, options: PagesOptions): Promise
 
   app.decorate('demoAccount', options.demoAccount);
   app.decorateReply('page', async function page(this: FastifyReply, status, name, title, data = {}) {
-    const csrfToken = this.generateCsrf();
+    const csrfToken = this.csrfToken();
     this.code(status).header('cache-control', 'no-store');
     // A service that is down for a moment: tell clients (and proxies) when to come back.
     if (status === 503 && !this.hasHeader('retry-after')) this.header('retry-after', String(RETRY_UNAVAILABLE_S));
@@ -64,4 +64,4 @@ async function pagesPlugin(app: FastifyInstance, options: PagesOptions): Promise
   });
 }
 
-export default fp(pagesPlugin, { name: 'pages', dependencies: ['@fastify/csrf-protection'] });
+export default fp(pagesPlugin, { name: 'pages', dependencies: ['csrf'] });

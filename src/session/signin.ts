@@ -3,14 +3,16 @@
 // `app.signIn` and never edit `request.session` themselves. The fields and the timing rules are
 // in signin-state.ts; the counters in src/state/budgets.ts.
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import type { Account, AccountStore } from '../accounts/account-store.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Account } from '../accounts/account-store.ts';
 import type { AuditLog } from '../accounts/audit-log.ts';
 import type { Budgets } from '../state/budgets.ts';
 import type { AuthSessionStore } from './auth-session-store.ts';
 import type { CookieNames, LoginCookies, NoticeKey } from './login-cookies.ts';
-import { sameOriginPath } from './login-cookies.ts';
-import { SEEN_WRITE_INTERVAL_MS, hasTimedOut, stateOf, stillBelongs } from './signin-state.ts';
+import { hasTimedOut, stateOf } from './signin-state.ts';
+import { createGate } from './signin-gate.ts';
+import type { Gate } from './signin-gate.ts';
+import type { AccountCache } from '../accounts/account-cache.ts';
 import { reserveSessionId } from './session-ids.ts';
 import type { CodeNotice, PendingSignIn, SessionTimes, SignInState } from './signin-state.ts';
 
@@ -18,7 +20,8 @@ export interface SignInOptions {
   names: CookieNames;
   cookies: LoginCookies;
   store: AuthSessionStore;
-  accounts: AccountStore;
+  /** The gate's reads (a few seconds' cache); the code step reads the store itself. */
+  accountCache: AccountCache;
   audit: AuditLog;
   budgets: Budgets;
   times: SessionTimes;
@@ -61,7 +64,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     signIn: SignIn;
     /** onRequest hook: lets only sessions whose code check succeeded through, and sets `request.account`. */
-    requireSignedIn: onRequestAsyncHookHandler;
+    requireSignedIn: Gate;
   }
   interface FastifyRequest {
     /** The signed-in account, read afresh on each protected request (a disabled account is gone). */
@@ -70,9 +73,10 @@ declare module 'fastify' {
 }
 
 async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promise<void> {
-  const { names, cookies, store, accounts, audit, budgets, times } = options;
+  const { names, cookies, store, accountCache, audit, budgets, times } = options;
 
-  // The CSRF secret lives in its own cookie: forgetting it makes the next page issue a new one.
+  // A visitor's CSRF secret lives in its own cookie (a session's, in the session: see csrf.ts):
+  // forgetting the cookie makes the next anonymous page issue a new one.
   const renewCsrf = (request: FastifyRequest, reply: FastifyReply) => {
     delete request.cookies[names.csrf];
     reply.clearCookie(names.csrf, { path: '/' });
@@ -110,6 +114,8 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
       // tombstone names the new ID, so a logout still holding the old cookie ends it too.
       if (!(await store.claim(sessionId, reserveSessionId(request)))) return undefined;
       await request.session.regenerate([]);
+      // A new CSRF secret, kept in the session from now on (the visitor's cookie is cleared).
+      request.session.csrfSecret = app.newCsrfSecret();
       const now = Date.now();
       request.session.signedIn = { userId: account.id, epoch: account.sessionEpoch, signedInAt: now, seenAt: now };
       renewCsrf(request, reply);
@@ -148,37 +154,7 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
     done();
   });
 
-  app.decorate('requireSignedIn', async function requireSignedIn(request: FastifyRequest, reply: FastifyReply) {
-    const state = signIn.state(request);
-    if (state === 'signed-in') {
-      const signedIn = request.session.signedIn as NonNullable<typeof request.session.signedIn>;
-      const account = await accounts.findById(signedIn.userId);
-      if (!account || !stillBelongs(account, signedIn)) {
-        // Disabled (even if enabled again since) or deleted since sign-in: the session no longer
-        // stands for anyone. A session kept in Redis is ended here; one in the database already
-        // was, by the trigger.
-        await audit.record('session-ended', request, { userId: signedIn.userId, detail: 'account-unavailable' });
-        await signIn.end(request, reply, 'account-unavailable');
-        return reply.redirect('/login', 303);
-      }
-      request.account = account;
-      const now = Date.now();
-      if (now - signedIn.seenAt >= SEEN_WRITE_INTERVAL_MS) request.session.signedIn = { ...signedIn, seenAt: now };
-      return;
-    }
-    const goingTo = request.method === 'GET' ? sameOriginPath(request.url) : undefined;
-    if (state === 'pending') {
-      if (goingTo) request.session.returnTo = goingTo;
-      return reply.redirect('/login/code', 303);
-    }
-    if (signIn.timedOut(request)) {
-      const userId = request.session.signedIn?.userId ?? request.session.pending?.userId;
-      await audit.record('session-ended', request, { userId, detail: 'timed-out' });
-      await signIn.end(request, reply, 'session-ended');
-    }
-    if (goingTo) cookies.rememberReturnTo(reply, goingTo);
-    return reply.redirect('/login', 303);
-  });
+  app.decorate('requireSignedIn', createGate(signIn, accountCache, audit, cookies));
 }
 
-export default fp(signInPlugin, { name: 'signin', dependencies: ['@fastify/session', '@fastify/cookie'] });
+export default fp(signInPlugin, { name: 'signin', dependencies: ['@fastify/session', '@fastify/cookie', 'csrf'] });

@@ -7,6 +7,7 @@ import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { auditRows } from '../helpers/audit.ts';
 import { TEST_DATABASE, TEST_REDIS } from '../helpers/test-backend.ts';
+import { ACCOUNT_CACHE_MS } from '../../src/accounts/account-cache.ts';
 
 const MINUTE = 60_000;
 
@@ -20,6 +21,9 @@ describe('the sign-in session lifecycle', () => {
         error ? reject(error) : resolve(session ? JSON.stringify(session) : undefined),
       ),
     );
+
+  /** The gate trusts an account it read this long: every change is seen within 5 seconds. */
+  const afterAccountCache = (app: TestApp) => app.moveClock(Date.now() + ACCOUNT_CACHE_MS);
 
   async function signedIn(app: TestApp): Promise<TestClient> {
     const c = app.client();
@@ -57,7 +61,7 @@ describe('the sign-in session lifecycle', () => {
     expect(t.sim.requests.filter((r) => r.method === 'DELETE' || /cancel/.test(JSON.stringify(r.body)))).toHaveLength(0);
   });
 
-  it('disabling an account by hand-run SQL ends its sessions at once, signed in and pending alike', async () => {
+  it('disabling an account by hand-run SQL ends its sessions (at once in the database, within 5 s in Redis), signed in and pending alike', async () => {
     const t = await startApp({ api: 'v2' });
     const c = await signedIn(t);
     const pendingElsewhere = t.client();
@@ -67,17 +71,22 @@ describe('the sign-in session lifecycle', () => {
     if (!TEST_REDIS) expect(Number(await rows())).toBe(2);
     await t.sql('UPDATE users SET disabled = 1 WHERE email = $1', [ALICE.email]);
     if (!TEST_REDIS) expect(Number(await rows())).toBe(0);
+    if (TEST_REDIS) await afterAccountCache(t);
     const home = await c.get('/');
     expect(home.headers.location).toBe('/login');
     expect((await pendingElsewhere.get('/login/code')).headers.location).toBe('/login');
   });
 
-  it('the gate re-reads the account on every request: a disabled account is out even if its row survived', async () => {
+  it('the gate re-reads the account within 5 s: a disabled account is out even if its row survived', async () => {
     const t = await startApp({ api: 'v2' });
     const c = await signedIn(t);
     // Bypass the trigger, as a restore from an older backup might: only the gate stands in the way.
     await t.sql(TEST_DATABASE === 'postgres' ? 'DROP TRIGGER users_disabled_end_sessions ON users' : 'DROP TRIGGER users_disabled_end_sessions');
     await t.sql('UPDATE users SET disabled = 1 WHERE email = $1', [ALICE.email]);
+    // Within the account cache's few seconds the page may still show; after them it never does.
+    await t.moveClock(Date.now() + ACCOUNT_CACHE_MS - 1000);
+    expect((await c.get('/')).statusCode).toBe(200);
+    await afterAccountCache(t);
     const home = await c.get('/');
     expect(home.headers.location).toBe('/login');
     expect((await c.get('/login')).body).toContain('Your session has ended');
@@ -89,6 +98,7 @@ describe('the sign-in session lifecycle', () => {
     const c = await signedIn(t);
     await t.sql('UPDATE users SET disabled = 1 WHERE email = $1', [ALICE.email]);
     await t.sql('UPDATE users SET disabled = 0 WHERE email = $1', [ALICE.email]);
+    if (TEST_REDIS) await afterAccountCache(t);
     expect((await c.get('/')).headers.location).toBe('/login');
     const again = await signedIn(t); // the account itself works again
     expect((await again.get('/')).statusCode).toBe(200);
@@ -101,6 +111,7 @@ describe('the sign-in session lifecycle', () => {
     await t.sql('DELETE FROM users WHERE email = $1', [ALICE.email]);
     const hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo';
     await t.sql('INSERT INTO users (id, email, phone, password_hash) VALUES ($1, $2, $3, $4)', [id, 'bob@example.com', '+15555550199', hash]);
+    if (TEST_REDIS) await afterAccountCache(t);
     const home = await c.get('/');
     expect(home.statusCode).toBe(303);
     expect(home.body).not.toContain('bob@example.com');
@@ -177,25 +188,37 @@ describe('the sign-in session lifecycle', () => {
   it('renews the CSRF secret at sign-in and at sign-out: a token from before no longer works', async () => {
     const t = await startApp({ api: 'v2' });
     const c = t.client();
+    const token = (page: { body: string }) => /name="_csrf" value="([^"]+)"/.exec(page.body)![1];
+    const postWith = (path: string, csrf: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: path,
+        cookies: { ...c.jar.cookies },
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `_csrf=${encodeURIComponent(csrf)}`,
+      });
     await c.post('/login', { email: ALICE.email, password: ALICE.password });
     const codePage = await c.get('/login/code');
     const before = c.jar.cookies._csrf;
-    const oldToken = /name="_csrf" value="([^"]+)"/.exec(codePage.body)![1];
+    expect(before).toBeDefined();
+    const oldToken = token(codePage);
     await c.post('/login/code', { code: t.sim.lastCode(ALICE.phone) as string });
-    await c.get('/');
-    expect(c.jar.cookies._csrf).toBeDefined();
-    expect(c.jar.cookies._csrf).not.toBe(before);
-    const stale = await t.app.inject({
-      method: 'POST',
-      url: '/logout',
-      cookies: { ...c.jar.cookies },
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: `_csrf=${encodeURIComponent(oldToken)}`,
-    });
-    expect(stale.statusCode).toBe(403);
-    const signedInSecret = c.jar.cookies._csrf;
+    const home = await c.get('/');
+    // Signed in, the secret lives in the session: the visitor's cookie is gone.
+    expect(c.jar.cookies._csrf).toBeUndefined();
+    expect((await postWith('/logout', oldToken)).statusCode).toBe(403);
+    expect((await postWith('/logout', '')).statusCode).toBe(403);
+    expect((await postWith('/logout', 'x'.repeat(40))).statusCode).toBe(403);
+    const noField = await t.app.inject({ method: 'POST', url: '/logout', cookies: { ...c.jar.cookies }, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a=b' });
+    expect(noField.statusCode).toBe(403);
+    expect((await c.get('/')).statusCode).toBe(200); // none of them signed the browser out
+    const signedInToken = token(home);
+    expect(signedInToken).not.toBe(oldToken);
     expect((await c.post('/logout')).headers.location).toBe('/login');
     await c.get('/login');
-    expect(c.jar.cookies._csrf).not.toBe(signedInSecret);
+    expect(c.jar.cookies._csrf).toBeDefined();
+    expect(c.jar.cookies._csrf).not.toBe(before);
+    // Nor does the signed-in page's token work once signed out.
+    expect((await postWith('/login/code/cancel', signedInToken)).statusCode).toBe(403);
   });
 });

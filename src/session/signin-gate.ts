@@ -1,0 +1,64 @@
+// The gate in front of protected routes: only a session whose code check succeeded, for an
+// account that is still the one it was started for, gets through, with `request.account` set.
+// A signed-in request whose account was read in the last few seconds passes without a promise
+// or a database read (the account cache); everything else takes the slow path.
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { AccountCache } from '../accounts/account-cache.ts';
+import type { AuditLog } from '../accounts/audit-log.ts';
+import type { LoginCookies } from './login-cookies.ts';
+import { sameOriginPath } from './login-cookies.ts';
+import { SEEN_WRITE_INTERVAL_MS, stillBelongs } from './signin-state.ts';
+import type { Account } from '../accounts/account-store.ts';
+import type { SignIn } from './signin.ts';
+
+export type Gate = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
+
+export function createGate(signIn: SignIn, accounts: AccountCache, audit: AuditLog, cookies: LoginCookies): Gate {
+  const admit = (request: FastifyRequest, account: Account): void => {
+    request.account = account;
+    const signedIn = request.session.signedIn as NonNullable<typeof request.session.signedIn>;
+    const now = Date.now();
+    // Idle time is counted from the last write: at most one session write a minute.
+    if (now - signedIn.seenAt >= SEEN_WRITE_INTERVAL_MS) request.session.signedIn = { ...signedIn, seenAt: now };
+  };
+
+  async function slowPath(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const state = signIn.state(request);
+    if (state === 'signed-in') {
+      const signedIn = request.session.signedIn as NonNullable<typeof request.session.signedIn>;
+      // Not cached, or cached with another epoch (a sign-in since re-enabling): ask the store.
+      const account = await accounts.load(signedIn.userId);
+      if (account && stillBelongs(account, signedIn)) return admit(request, account);
+      // Disabled (even if enabled again since) or deleted since sign-in: the session no longer
+      // stands for anyone. A session kept in Redis is ended here; one in the database already
+      // was, by the trigger.
+      await audit.record('session-ended', request, { userId: signedIn.userId, detail: 'account-unavailable' });
+      await signIn.end(request, reply, 'account-unavailable');
+      return void reply.redirect('/login', 303);
+    }
+    const goingTo = request.method === 'GET' ? sameOriginPath(request.url) : undefined;
+    if (state === 'pending') {
+      if (goingTo) request.session.returnTo = goingTo;
+      return void reply.redirect('/login/code', 303);
+    }
+    if (signIn.timedOut(request)) {
+      const userId = request.session.signedIn?.userId ?? request.session.pending?.userId;
+      await audit.record('session-ended', request, { userId, detail: 'timed-out' });
+      await signIn.end(request, reply, 'session-ended');
+    }
+    if (goingTo) cookies.rememberReturnTo(reply, goingTo);
+    return void reply.redirect('/login', 303);
+  }
+
+  return function requireSignedIn(request, reply, done) {
+    const signedIn = request.session?.signedIn;
+    if (signedIn && signIn.state(request) === 'signed-in') {
+      const account = accounts.fresh(signedIn.userId);
+      if (account && stillBelongs(account, signedIn)) {
+        admit(request, account);
+        return done();
+      }
+    }
+    slowPath(request, reply).then(() => done(), done);
+  };
+}
