@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashPassword } from '../src/accounts/passwords.ts';
-import { startVerifySimulator } from '../src/verify/simulator.ts';
-import type { VerifySimulator } from '../src/verify/simulator.ts';
+import { startVerifySimulator } from '../src/verify-simulator/index.ts';
+import type { VerifySimulator } from '../src/verify-simulator/index.ts';
 
 export const BENCH_PASSWORD = 'bench password, not a secret';
 export const SESSION_SECRET = 'bench-session-secret-at-least-32-characters';

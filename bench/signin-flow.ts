@@ -1,7 +1,7 @@
 // Goes through the real sign-in once, like a browser: GET /login for the CSRF cookie and token,
 // POST /login, POST /login/code with the code the simulator "sent". Returns the cookies a
 // signed-in browser then sends on every page.
-import type { VerifySimulator } from '../src/verify/simulator.ts';
+import type { VerifySimulator } from '../src/verify-simulator/index.ts';
 import { BENCH_PASSWORD, benchAccount } from './fixture.ts';
 
 /** Headers a TLS-terminating proxy adds (the app runs with TRUST_PROXY=1). */

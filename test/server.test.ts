@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALICE, SESSION_SECRET, seededDir, simulatorOptions, startTestApp, verifyEnv } from './helpers/test-app.ts';
 import { MIGRATIONS, SERVER, browser, folders, freePort, startServer } from './helpers/server-process.ts';
-import { startVerifySimulator } from '../src/verify/simulator.ts';
+import { startVerifySimulator } from '../src/verify-simulator/index.ts';
 
 describe('npm start with no configuration (demo mode)', () => {
   it('runs on SQLite with the simulator, says so loudly, prints each code, and the demo account signs in', async () => {

@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { VerifyConfig } from '../config.ts';
 import { maskPhone } from '../accounts/mask-phone.ts';
 import { createVerifyClient } from './create-verify-client.ts';
-import { startVerifySimulator } from './simulator.ts';
+import { startVerifySimulator } from '../verify-simulator/index.ts';
 import type { VerifyClient } from './verify-client.ts';
 
 export async function startDemoVerify(

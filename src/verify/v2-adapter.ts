@@ -6,7 +6,8 @@
 //    401 bad JWT; 402 low balance; 429 rate limit.
 //  - POST {apiHost}/v2/verify/{id} {code} → 200 {request_id, status:"completed"}; 400 invalid code;
 //    404 not found / expired / already used; 409 step takes no code; 410 too many wrong codes.
-//  - DELETE {apiHost}/v2/verify/{id} → 204; POST …/{id}/next_workflow → 200; 409 = nothing left.
+//  - DELETE {apiHost}/v2/verify/{id} → 204; 404 unknown or verified; 409 already expired or failed
+//    (the spec's cancel draft). POST …/{id}/next_workflow → 200; 404; 409 = no events left.
 //  - The SDK throws VetchError on any non-2xx, carrying the *unread* fetch Response, and the
 //    request options including `headers.Authorization` — so that object never leaves this file.
 //  - `verify2.cancel` / `verify2.nextWorkflow` swallow errors into `false`, so we call the public
@@ -85,7 +86,7 @@ export function v2FailureFor(status: number, op: VerifyOp, body: unknown): Verif
     case 409:
       if (op === 'start') return 'concurrent';
       if (op === 'check') return 'expired'; // this request cannot take a code: start over
-      if (op === 'cancel') return 'cancel-too-soon';
+      if (op === 'cancel') return 'expired'; // the request already expired or failed
       return /try again later|replication/.test(text) ? 'unavailable' : 'no-more-events';
     case 410:
       return 'too-many-attempts';

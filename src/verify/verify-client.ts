@@ -5,12 +5,12 @@
 export type VerifyFailure =
   | 'wrong-code' // legacy 16, v2 400 invalid code: the user may try again
   | 'too-many-attempts' // legacy 17, v2 410: the request is dead, start over
-  | 'expired' // legacy 6, v2 404: not found, expired or already used
+  | 'expired' // legacy 6, v2 404: not found, expired or already used; v2 409 on cancel ("Expired request")
   | 'concurrent' // legacy 10, v2 409 on start: a request to this number is already running
   | 'invalid-number' // legacy 3 (number), v2 422 on `to`
   | 'unreachable-number' // legacy 15 / 29, v2 403 / 422 destination not permitted
   | 'throttled' // legacy 1, v2 429
-  | 'cancel-too-soon' // legacy 19 on cancel, v2 409 on cancel
+  | 'cancel-too-soon' // legacy 19 on cancel (within 30 s of the start)
   | 'no-more-events' // legacy 19 on trigger_next_event, v2 409 on next_workflow
   | 'rejected' // credentials, account barred, quota, bad parameters: our side is misconfigured
   | 'unavailable'; // network error, timeout, 5xx, garbage: try again later

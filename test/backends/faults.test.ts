@@ -17,7 +17,7 @@ import { TEST_REDIS, backendEnv } from '../helpers/test-backend.ts';
 import { removeAfterTest } from '../db/temp-dir.ts';
 import { startOutageProxy, terminateConnections } from '../db/postgres/fresh-database.ts';
 import { eventually, sparePort, startRedis, stopRedis } from '../state/redis/own-redis-server.ts';
-import { startVerifySimulator } from '../../src/verify/simulator.ts';
+import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 
 const REDIS_PASSWORD = 'faults-test-secret-2718';
 

@@ -7,7 +7,7 @@ import { ALICE, SESSION_SECRET, seededDir, simulatorOptions, verifyEnv } from '.
 import { MIGRATIONS, browser, freePort, startServer } from '../helpers/server-process.ts';
 import { backendEnv, sqlOn } from '../helpers/test-backend.ts';
 import { removeAfterTest } from '../db/temp-dir.ts';
-import { startVerifySimulator } from '../../src/verify/simulator.ts';
+import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 
 describe('several instances on shared backends', () => {
   it('share sign-ins, logouts and budgets, and start together on a fresh database', async () => {

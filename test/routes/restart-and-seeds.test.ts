@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { startVerifySimulator } from '../../src/verify/simulator.ts';
+import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 import { ALICE, SESSION_SECRET, createTestClient, seededDir, simulatorOptions, startTestApp, verifyEnv } from '../helpers/test-app.ts';
 import { removeAfterTest } from '../db/temp-dir.ts';
 import type { TestApp } from '../helpers/test-app.ts';

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ALICE, startTestApp } from '../helpers/test-app.ts';
 import type { Api, TestApp } from '../helpers/test-app.ts';
-import type { SimulatorFailureMode } from '../../src/verify/simulator.ts';
+import type { SimulatorFailureMode } from '../../src/verify-simulator/index.ts';
 
 const OUTAGES: SimulatorFailureMode[] = ['down', 'slow', 'garbage', 'reset'];
 

@@ -1,6 +1,6 @@
 // SESSION_SECRET rotation: put the new secret first; sessions signed with the old one keep working.
 import { describe, expect, it } from 'vitest';
-import { startVerifySimulator } from '../../src/verify/simulator.ts';
+import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 import { SESSION_SECRET, seededDir, simulatorOptions, startTestApp } from '../helpers/test-app.ts';
 import { removeAfterTest } from '../db/temp-dir.ts';
 

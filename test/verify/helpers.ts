@@ -2,7 +2,7 @@
 // adapters (real SDK, real HTTP) pointed at it.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createLegacyVerifyClient } from '../../src/verify/legacy-adapter.ts';
-import { startVerifySimulator, type VerifySimulator, type VerifySimulatorOptions } from '../../src/verify/simulator.ts';
+import { startVerifySimulator, type VerifySimulator, type VerifySimulatorOptions } from '../../src/verify-simulator/index.ts';
 import { createV2VerifyClient } from '../../src/verify/v2-adapter.ts';
 import type { VerifyClient, VerifyResult } from '../../src/verify/verify-client.ts';
 

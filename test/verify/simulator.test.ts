@@ -2,7 +2,7 @@
 // and how it answers — so the adapter tests above are tested against something Vonage-shaped.
 import { createPrivateKey, randomUUID, sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVerifySimulator, type VerifySimulator } from '../../src/verify/simulator.ts';
+import { startVerifySimulator, type VerifySimulator } from '../../src/verify-simulator/index.ts';
 import { API_KEY, API_SECRET, APP_ID, KEYS, rsaPair } from './helpers.ts';
 
 function jwt(claims: Record<string, unknown>, privateKey = KEYS.privateKey): string {

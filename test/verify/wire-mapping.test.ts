@@ -109,7 +109,7 @@ describe('v2 answers', () => {
     ['404', 'resend', { status: 404 }, 'expired'],
     ['204', 'cancel', { status: 204 }, 'ok'],
     ['404', 'cancel', { status: 404 }, 'expired'],
-    ['409', 'cancel', { status: 409 }, 'cancel-too-soon'],
+    ['409', 'cancel', { status: 409 }, 'expired'],
     ['401', 'cancel', { status: 401 }, 'rejected'],
   ];
   it.each(cases)('%s on %s', async (_name, op, scripted, expected) => {

@@ -1,10 +1,7 @@
-// HTTP plumbing for the simulator: bounded body reading, JSON/form parsing, replies, and the
-// canned answers of the failure modes.
+// HTTP plumbing for the simulator: bounded body reading, JSON/form parsing and replies.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SimulatorFailureMode } from './simulator.ts';
-import type { SimApi, SimReply } from './simulator-state.ts';
-import { problem } from './simulator-v2.ts';
+import type { SimReply } from './state.ts';
 
 const MAX_BODY = 64 * 1024;
 
@@ -47,15 +44,4 @@ export function send(res: ServerResponse, reply: SimReply): void {
   if (text !== '') headers['content-type'] = reply.contentType ?? 'application/json';
   res.writeHead(reply.status, headers);
   res.end(text);
-}
-
-export function failureReply(mode: SimulatorFailureMode, api: SimApi | 'unknown'): SimReply | undefined {
-  if (mode === 'down') {
-    return api === 'v2'
-      ? problem(503, '#internal-error', 'Service Unavailable', 'The service is temporarily unavailable.')
-      : { status: 503, contentType: 'text/html', body: '<html><body><h1>503 Service Unavailable</h1></body></html>' };
-  }
-  if (mode === 'garbage') return { status: 200, contentType: 'application/json', body: '<html>upstream hiccup' };
-  if (mode === 'garbage-json') return { status: 200, contentType: 'application/json', body: { ok: 'yes', data: [1, 2] } };
-  return undefined;
 }

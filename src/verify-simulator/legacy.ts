@@ -11,10 +11,11 @@ import {
   createVerification,
   isLive,
   liveFor,
+  type NumberKind,
   type SimReply,
   type SimRequest,
   type SimState,
-} from './simulator-state.ts';
+} from './state.ts';
 
 type Params = Record<string, string>;
 
@@ -29,6 +30,18 @@ const WORKFLOWS: Record<string, string[]> = {
 };
 
 const NOT_ROUTED = 'The Vonage platform was unable to process this message for the following reason: ';
+
+/** What a start answers for the special numbers (see `classifyNumber`), as the spec's examples word it. */
+const NUMBER_REFUSALS: Partial<Record<NumberKind, [string, string, Record<string, unknown>?]>> = {
+  invalid: ['3', 'Invalid value for param: number'],
+  unsupported: ['15', 'The destination number is not in a supported network'],
+  blacklisted: ['7', 'The number you are trying to verify is blacklisted for verification.', { network: '99900' }],
+  unroutable: ['6', `${NOT_ROUTED}The request could not be routed.`],
+  'demo-restricted': [
+    '29',
+    'Your Vonage account is still in demo mode. While in demo mode you must add target numbers to the approved list for your account. Add funds to your account to remove this limitation.',
+  ],
+};
 
 function json(body: Record<string, unknown>): SimReply {
   return { status: 200, body, contentType: 'application/json' };
@@ -62,7 +75,9 @@ function authenticate(state: SimState, req: SimRequest, p: Params, onStart: bool
 
 function missing(p: Params, names: string[]): SimReply | undefined {
   const name = names.find((n) => !p[n]);
-  return name ? err('2', `Your request is incomplete and missing the mandatory parameter \`${name}\``) : undefined;
+  if (name) return err('2', `Your request is incomplete and missing the mandatory parameter \`${name}\``);
+  // Vonage's request ids are at most 32 characters: a longer one is a bad value, not an unknown id.
+  return (p.request_id?.length ?? 0) > 32 ? err('3', 'Invalid value for param: request_id') : undefined;
 }
 
 function start(state: SimState, p: Params): SimReply {
@@ -73,9 +88,8 @@ function start(state: SimState, p: Params): SimReply {
   if (codeLength !== '4' && codeLength !== '6') return err('3', 'Invalid value for param: code_length');
   const workflow = WORKFLOWS[p.workflow_id ?? '1'];
   if (!workflow) return err('3', 'Invalid value for param: workflow_id');
-  const kind = classifyNumber(p.number);
-  if (kind === 'invalid') return err('3', 'Invalid value for param: number');
-  if (kind === 'unsupported') return err('15', 'The destination number is not in a supported network');
+  const refusal = NUMBER_REFUSALS[classifyNumber(p.number)];
+  if (refusal) return err(...refusal);
   const running = liveFor(state, 'legacy', p.number);
   if (running) {
     return err('10', 'Concurrent verifications to the same number are not allowed', { request_id: running.id });
@@ -93,6 +107,7 @@ function start(state: SimState, p: Params): SimReply {
 function check(state: SimState, p: Params): SimReply {
   const m = missing(p, ['request_id', 'code']);
   if (m) return m;
+  if (p.code.length < 4 || p.code.length > 6) return err('3', 'Invalid value for param: code');
   const v = state.verifications.get(p.request_id);
   if (!isLive(state, v) || v.api !== 'legacy') {
     return err('6', `${NOT_ROUTED}Request '${p.request_id}' was not found or it has been verified already.`, {

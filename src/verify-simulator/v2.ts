@@ -3,6 +3,7 @@
 
 import { createPublicKey, randomUUID, verify as verifySignature, type KeyObject } from 'node:crypto';
 import {
+  CODELESS_CHANNELS,
   advance,
   applyCheck,
   basicCredentials,
@@ -15,12 +16,12 @@ import {
   type SimRequest,
   type SimState,
   type SimVerification,
-} from './simulator-state.ts';
+} from './state.ts';
 
 const DOCS = 'https://developer.vonage.com/en/api-errors';
 const START_KEYS = new Set(['brand', 'workflow', 'locale', 'channel_timeout', 'client_ref', 'code_length', 'code', 'template_id', 'fraud_check']);
 const STEP_KEYS = new Set(['channel', 'to', 'from', 'entity_id', 'content_id', 'app_hash', 'reuse_code', 'mode']);
-const CHANNELS = new Set(['sms', 'voice', 'whatsapp', 'rcs', 'email', 'silent_auth']);
+const CHANNELS = new Set(['sms', 'voice', 'whatsapp', 'whatsapp_interactive', 'rcs', 'email', 'silent_auth']);
 
 export function problem(status: number, slug: string, title: string, detail: string, extra: Record<string, unknown> = {}): SimReply {
   return {
@@ -42,7 +43,12 @@ const unauthorized = (): SimReply =>
   problem(401, '#unauthorized', 'Unauthorized', 'You did not provide correct credentials.');
 
 const notFound = (id: string): SimReply =>
-  problem(404, 'request-not-found', 'Not Found', `Request '${id}' was not found or it has been verified already.`);
+  problem(404, '#not-found', 'Not Found', `Request '${id}' was not found or it has been verified already.`);
+
+/** A v2 request that ended without being verified: too many wrong codes, or its time ran out. */
+function endedUnverified(v: SimVerification | undefined): boolean {
+  return v !== undefined && v.api === 'v2' && (v.state === 'failed' || v.state === 'active');
+}
 
 function b64json(part: string): Record<string, unknown> | undefined {
   try {
@@ -120,7 +126,7 @@ function start(state: SimState, req: SimRequest): SimReply {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return invalidParams([{ name: 'body', reason: 'A JSON object is required' }]);
   const checked = validateStart(body as Record<string, unknown>, state.settings.codeLength);
   if (Array.isArray(checked)) return invalidParams(checked);
-  if (classifyNumber(checked.to) === 'unsupported') {
+  if (classifyNumber(checked.to) !== 'ok') {
     return problem(403, '#forbidden', 'Forbidden', 'Non-permitted destination: the destination number is not in a supported network.');
   }
   const running = liveFor(state, 'v2', checked.to);
@@ -135,6 +141,9 @@ function check(state: SimState, v: SimVerification, req: SimRequest): SimReply {
   const code = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>).code : undefined;
   if (typeof code !== 'string' || code.length < 4 || code.length > 10) {
     return invalidParams([{ name: 'code', reason: 'Code must be a string of 4 to 10 characters' }]);
+  }
+  if (CODELESS_CHANNELS.has(v.channels[v.step] ?? '')) {
+    return problem(409, 'no-code', 'Conflict', 'The current Verify workflow step does not support a code.');
   }
   const outcome = applyCheck(state, v, code);
   if (outcome === 'ok') return { status: 200, contentType: 'application/json', body: { request_id: v.id, status: 'completed' } };
@@ -160,9 +169,15 @@ export function handleV2(state: SimState, req: SimRequest): SimReply {
   if (!allowed.includes(req.method)) return problem(405, '#wrong-verb', 'Method Not Allowed', `${req.method} is not supported here.`);
   if (!id) return start(state, req);
   const v = state.verifications.get(id);
-  if (!isLive(state, v) || v.api !== 'v2') return notFound(id);
+  if (!isLive(state, v) || v.api !== 'v2') {
+    // Cancel tells "ended unverified" (409) from "unknown, verified or cancelled" (404).
+    if (req.method === 'DELETE' && !next && endedUnverified(v)) {
+      return problem(409, 'expired', 'Conflict', 'The verification request has already expired or failed and cannot be cancelled.');
+    }
+    return notFound(id);
+  }
   if (next) {
-    if (!advance(state, v)) return problem(409, 'conflict', 'Conflict', 'There are no more workflows left to trigger for this request.');
+    if (!advance(state, v)) return problem(409, 'no-events', 'Conflict', 'There are no more events left to trigger.');
     return { status: 200 };
   }
   if (req.method === 'DELETE') {

@@ -1,23 +1,20 @@
 // A loopback stand-in for Vonage Verify that speaks both wire protocols exactly as the real
 // SDKs send them (legacy: /verify/*/json; v2: /v2/verify…), for tests and for demo mode.
-// Special numbers (bare digits): see `classifyNumber` in simulator-state.ts —
+// Special numbers (bare digits): see `classifyNumber` in state.ts —
 //   '1555' (fewer than 7 digits) or anything with a '+' → invalid number (legacy 3, v2 422);
-//   '999…' e.g. '99955550100' → unsupported network (legacy 15, v2 403 non-permitted destination).
+//   '999…' e.g. '99955550100' → unsupported network (legacy 15, v2 403 non-permitted destination);
+//   '99900…' / '99901…' / '99902…' → legacy 7 / 6 / 29 (v2: 403 as above).
+// Failure modes (`setFailureMode`): see `SimulatorFailureMode` in state.ts.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { failureReply, masked, parseBody, readBody, send } from './simulator-http.ts';
-import { handleLegacy } from './simulator-legacy.ts';
-import { handleV2 } from './simulator-v2.ts';
-import { lastCodeFor, type SentCode, type SimApi, type SimRequest, type SimState } from './simulator-state.ts';
+import { failureReply } from './failures.ts';
+import { masked, parseBody, readBody, send } from './http.ts';
+import { handleLegacy } from './legacy.ts';
+import { handleV2 } from './v2.ts';
+import { lastCodeFor, type SentCode, type SimApi, type SimReply, type SimRequest, type SimState, type SimulatorFailureMode } from './state.ts';
 
-export type { SentCode, SimApi } from './simulator-state.ts';
-
-/**
- * normal; down → 503; reset → socket destroyed, no answer; slow → answers after `slowMs`;
- * garbage → 200 with a non-JSON body labelled JSON; garbage-json → 200 JSON of the wrong shape.
- */
-export type SimulatorFailureMode = 'normal' | 'down' | 'slow' | 'garbage' | 'garbage-json' | 'reset';
+export type { SentCode, SimApi, SimulatorFailureMode } from './state.ts';
 
 export interface VerifySimulatorOptions {
   port?: number;
@@ -49,6 +46,8 @@ export interface SimHttpRecord {
   contentType: string;
   /** Parsed body with `api_secret` masked. */
   body: unknown;
+  /** What the simulator answered; unset when it never answered (reset, closed). */
+  reply?: { status: number; contentType?: string; body: unknown };
 }
 
 export interface VerifySimulator {
@@ -57,6 +56,11 @@ export interface VerifySimulator {
   requests: SimHttpRecord[];
   lastCode(phone: string): string | undefined;
   setFailureMode(mode: SimulatorFailureMode): void;
+  /**
+   * Test hook: the running request's current step becomes `channel`, as if its workflow had put
+   * it there — e.g. 'silent_auth', a step that takes no code (v2 checks then answer 409).
+   */
+  setCurrentChannel(requestId: string, channel: string): boolean;
   close(): Promise<void>;
 }
 
@@ -104,7 +108,7 @@ export async function startVerifySimulator(opts: VerifySimulatorOptions = {}): P
     const contentType = String(req.headers['content-type'] ?? '').toLowerCase();
     const { body, invalid } = parseBody(await readBody(req), contentType);
     const authHeader = String(req.headers.authorization ?? '');
-    requests.push({
+    const record: SimHttpRecord = {
       at: state.settings.now(),
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -112,7 +116,12 @@ export async function startVerifySimulator(opts: VerifySimulatorOptions = {}): P
       auth: /^bearer /i.test(authHeader) ? 'bearer' : /^basic /i.test(authHeader) ? 'basic' : 'none',
       contentType,
       body: masked(body),
-    });
+    };
+    requests.push(record);
+    const answer = (reply: SimReply): void => {
+      record.reply = { status: reply.status, contentType: reply.contentType, body: reply.body };
+      send(res, reply);
+    };
     const current = mode;
     if (current === 'reset') {
       req.socket.destroy();
@@ -120,8 +129,8 @@ export async function startVerifySimulator(opts: VerifySimulatorOptions = {}): P
     }
     if (current === 'slow') await pause(slowMs);
     if (closed) return;
-    const failure = failureReply(current, api);
-    if (failure) return send(res, failure);
+    const failure = failureReply(current, api, record.method, url.pathname);
+    if (failure) return answer(failure);
     const simReq: SimRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -130,9 +139,9 @@ export async function startVerifySimulator(opts: VerifySimulatorOptions = {}): P
       body,
       bodyInvalid: invalid,
     };
-    if (api === 'v2') return send(res, handleV2(state, simReq));
-    if (api === 'legacy') return send(res, handleLegacy(state, simReq));
-    send(res, { status: 404, contentType: 'text/plain', body: 'Not Found' });
+    if (api === 'v2') return answer(handleV2(state, simReq));
+    if (api === 'legacy') return answer(handleLegacy(state, simReq));
+    answer({ status: 404, contentType: 'text/plain', body: 'Not Found' });
   }
 
   const server = createServer((req, res) => {
@@ -160,6 +169,12 @@ export async function startVerifySimulator(opts: VerifySimulatorOptions = {}): P
     lastCode: (phone) => lastCodeFor(state, phone),
     setFailureMode(next) {
       mode = next;
+    },
+    setCurrentChannel(requestId, channel) {
+      const v = state.verifications.get(requestId);
+      if (!v) return false;
+      v.channels[v.step] = channel;
+      return true;
     },
     async close() {
       if (closed) return;

@@ -5,6 +5,29 @@ import { randomInt } from 'node:crypto';
 
 export type SimApi = 'v2' | 'legacy';
 
+/**
+ * normal; down → 503; reset → socket destroyed, no answer; slow → answers after `slowMs`;
+ * garbage → 200 with a non-JSON body labelled JSON; garbage-json → 200 JSON of the wrong shape.
+ * Documented refusals (canned bodies in failures.ts): throttled → v2 429 / legacy status 1 on
+ * every call; internal-error → v2 500 / legacy status 5 on every call; low-balance → v2 402 /
+ * legacy status 9 and barred → v2 403 / legacy status 8, both only on calls that send something
+ * (start, v2 next_workflow, legacy control).
+ */
+export type SimulatorFailureMode =
+  | 'normal'
+  | 'down'
+  | 'slow'
+  | 'garbage'
+  | 'garbage-json'
+  | 'reset'
+  | 'throttled'
+  | 'internal-error'
+  | 'low-balance'
+  | 'barred';
+
+/** v2 channels whose step takes no code: a check while one runs answers 409 (`no-code`). */
+export const CODELESS_CHANNELS: ReadonlySet<string> = new Set(['silent_auth', 'whatsapp_interactive']);
+
 export interface SentCode {
   requestId: string;
   /** Bare digits, as Vonage received them. */
@@ -68,15 +91,21 @@ export interface SimReply {
   contentType?: string;
 }
 
+export type NumberKind = 'ok' | 'invalid' | 'unsupported' | 'blacklisted' | 'unroutable' | 'demo-restricted';
+
 /**
- * Special numbers (bare digits, as sent to Vonage):
+ * Special numbers (bare digits, as sent to Vonage), all under 999 (no such country code):
  *  - not 7–15 digits, a leading 0, or anything but digits (e.g. '1555', '+15555550100') → invalid
- *  - starting with 999 (no such country code), e.g. '99955550100' → unsupported network
+ *  - '99900…' blacklisted (legacy 7), '99901…' unroutable (legacy 6), '99902…' demo-mode
+ *    destination (legacy 29); any other '999…', e.g. '99955550100' → unsupported network (legacy
+ *    15). v2 documents none of these: it answers 403 non-permitted destination for all of them.
  * Everything else is deliverable.
  */
-export function classifyNumber(n: unknown): 'ok' | 'invalid' | 'unsupported' {
+export function classifyNumber(n: unknown): NumberKind {
   if (typeof n !== 'string' || !/^[1-9]\d{6,14}$/.test(n)) return 'invalid';
-  return n.startsWith('999') ? 'unsupported' : 'ok';
+  if (!n.startsWith('999')) return 'ok';
+  const special: Record<string, NumberKind> = { '99900': 'blacklisted', '99901': 'unroutable', '99902': 'demo-restricted' };
+  return special[n.slice(0, 5)] ?? 'unsupported';
 }
 
 export function isLive(state: SimState, v: SimVerification | undefined): v is SimVerification {
