@@ -1,8 +1,7 @@
 // The code page's other buttons: send a new code, and cancel the sign-in. Both hold the pending
 // sign-in's Verify lock, so they never reach Vonage together with a check or with each other.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteDeps } from './route-deps.ts';
-import type { CodePage } from './code.ts';
+import type { CodePage, RouteDeps } from './route-deps.ts';
 import type { PendingSignIn } from '../session/signin-state.ts';
 import { stillBelongs } from '../session/signin-state.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';

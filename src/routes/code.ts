@@ -2,7 +2,7 @@
 // One Verify call at a time per pending sign-in (the lock), and the account's code budget is
 // taken before the check, so parallel guesses cannot outrun either.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteDeps } from './route-deps.ts';
+import type { CodePage, RouteDeps } from './route-deps.ts';
 import { maskPhone } from '../accounts/mask-phone.ts';
 import type { PendingSignIn } from '../session/signin-state.ts';
 import { stillBelongs } from '../session/signin-state.ts';
@@ -25,16 +25,6 @@ const CODE_SHAPE = /^\d{4,10}$/;
 /** Failures where Vonage judged the code: only these count against the account's code budget. */
 const GUESSES: ReadonlySet<VerifyFailure> = new Set(['wrong-code', 'too-many-attempts']);
 const BUSY_MS = 1000;
-
-export interface CodePage {
-  /** The pending sign-in, or a redirect to /login (with a notice when it timed out). */
-  pendingOr303(request: FastifyRequest, reply: FastifyReply): Promise<PendingSignIn | undefined>;
-  show(reply: FastifyReply, status: number, pending: PendingSignIn, error?: string, notice?: string): Promise<FastifyReply>;
-  throttled(reply: FastifyReply, pending: PendingSignIn, verdict: { retryAfterMs: number }, message: string): Promise<FastifyReply>;
-  busy(reply: FastifyReply, pending: PendingSignIn): Promise<FastifyReply>;
-  /** Code-step requests per address; answers 429 itself when spent. */
-  perAddress(request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn): Promise<FastifyReply | undefined>;
-}
 
 const CODE_NOTICES = { resent: 'Your code is on its way again; it may come as a phone call this time.' } as const;
 

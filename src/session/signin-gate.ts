@@ -9,11 +9,19 @@ import type { LoginCookies } from './login-cookies.ts';
 import { sameOriginPath } from './login-cookies.ts';
 import { SEEN_WRITE_INTERVAL_MS, stillBelongs } from './signin-state.ts';
 import type { Account } from '../accounts/account-store.ts';
-import type { SignIn } from './signin.ts';
+import type { NoticeKey } from './login-cookies.ts';
+import type { SignInState } from './signin-state.ts';
+
+/** What the gate needs of the sign-in plugin (signin.ts's SignIn). */
+export interface GateSteps {
+  state(request: FastifyRequest): SignInState;
+  timedOut(request: FastifyRequest): boolean;
+  end(request: FastifyRequest, reply: FastifyReply, notice?: NoticeKey): Promise<void>;
+}
 
 export type Gate = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
-export function createGate(signIn: SignIn, accounts: AccountCache, audit: AuditLog, cookies: LoginCookies): Gate {
+export function createGate(signIn: GateSteps, accounts: AccountCache, audit: AuditLog, cookies: LoginCookies): Gate {
   const admit = (request: FastifyRequest, account: Account): void => {
     request.account = account;
     const signedIn = request.session.signedIn as NonNullable<typeof request.session.signedIn>;
