@@ -26,7 +26,9 @@ export async function openSqliteBackend(path: string, options: StateOptions & { 
   const limits = createSqliteLimits(db, options.limitOverrides);
   const ping = db.prepare('SELECT 1');
   const findByEmail = db.prepare<[string], 1>('SELECT 1 FROM users WHERE email = ?').pluck();
-  const insertUser = db.prepare<[string, string, string]>('INSERT INTO users (email, phone, password_hash) VALUES (?, ?, ?)');
+  const insertUser = db.prepare<[string, string, string, number]>(
+    'INSERT INTO users (email, phone, password_hash, must_change_password) VALUES (?, ?, ?, ?)',
+  );
 
   return {
     engine: 'sqlite',
@@ -49,8 +51,8 @@ export async function openSqliteBackend(path: string, options: StateOptions & { 
     async demoAccountExists(email) {
       return findByEmail.get(email) !== undefined;
     },
-    async createAccount({ email, phone, passwordHash }) {
-      insertUser.run(email, phone, passwordHash);
+    async createAccount({ email, phone, passwordHash, mustChangePassword = true }) {
+      insertUser.run(email, phone, passwordHash, mustChangePassword ? 1 : 0);
     },
     async close() {
       if (db.open) db.close();

@@ -57,8 +57,13 @@ export async function openPostgresBackend(
     async demoAccountExists(email) {
       return (await query(pool, 'SELECT 1 FROM users WHERE lower(email COLLATE "C") = lower($1 COLLATE "C")', [email])).length > 0;
     },
-    async createAccount({ email, phone, passwordHash }) {
-      await query(pool, 'INSERT INTO users (email, phone, password_hash) VALUES ($1, $2, $3)', [email, phone, passwordHash]);
+    async createAccount({ email, phone, passwordHash, mustChangePassword = true }) {
+      await query(pool, 'INSERT INTO users (email, phone, password_hash, must_change_password) VALUES ($1, $2, $3, $4)', [
+        email,
+        phone,
+        passwordHash,
+        mustChangePassword ? 1 : 0,
+      ]);
     },
     // pg-pool refuses a second end(); closing twice (shutdown racing a failed start) is fine here.
     close() {
