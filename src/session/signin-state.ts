@@ -25,6 +25,14 @@ export interface SignedIn {
   signedInAt: number;
   /** Last request seen, written at most once a minute; idle for SESSION_IDLE_MINUTES ends it. */
   seenAt: number;
+  /**
+   * Shown on "Your sessions" (and by `npm run sessions`): where and in what browser the sign-in
+   * happened, and a random handle that names this session on that page instead of its ID.
+   * Absent from sessions signed in before these fields existed.
+   */
+  address?: string;
+  userAgent?: string;
+  handle?: string;
 }
 
 export type CodeNotice = 'resent';

@@ -2,6 +2,7 @@
 // complete, end), the timeouts and the gate in front of protected routes. Routes call
 // `app.signIn` and never edit `request.session` themselves. The fields and the timing rules are
 // in signin-state.ts; the counters in src/state/budgets.ts.
+import { randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Account } from '../accounts/account-store.ts';
@@ -15,6 +16,9 @@ import type { Gate } from './signin-gate.ts';
 import type { AccountCache } from '../accounts/account-cache.ts';
 import { reserveSessionId } from './session-ids.ts';
 import type { CodeNotice, PendingSignIn, SessionTimes, SignInState } from './signin-state.ts';
+
+/** Enough to name a browser; the rest of a long User-Agent header is not kept. */
+const USER_AGENT_MAX = 256;
 
 export interface SignInOptions {
   names: CookieNames;
@@ -117,7 +121,15 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
       // A new CSRF secret, kept in the session from now on (the visitor's cookie is cleared).
       request.session.csrfSecret = app.newCsrfSecret();
       const now = Date.now();
-      request.session.signedIn = { userId: account.id, epoch: account.sessionEpoch, signedInAt: now, seenAt: now };
+      request.session.signedIn = {
+        userId: account.id,
+        epoch: account.sessionEpoch,
+        signedInAt: now,
+        seenAt: now,
+        address: request.ip,
+        userAgent: (request.headers['user-agent'] ?? '').slice(0, USER_AGENT_MAX),
+        handle: randomBytes(12).toString('base64url'),
+      };
       renewCsrf(request, reply);
       cookies.issueDevice(reply, account.email);
       return returnTo ?? '/';
