@@ -14,7 +14,8 @@ export interface LoadSettings {
   warmupS: number;
 }
 
-type Target = Omit<LoadOptions, 'connections' | 'durationS'>;
+/** What a row asks for: the URL and the requests, without the load's size. */
+export type Target = Omit<LoadOptions, 'connections' | 'durationS'>;
 
 /** Warm up (JIT, caches, SQLite pages), then measure, with the server's CPU time per response. */
 export async function measure(settings: LoadSettings, server: BenchServer, target: Target): Promise<LoadResult> {
