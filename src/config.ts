@@ -6,20 +6,19 @@ import type { DatabaseLocation } from './db/connection.ts';
 import { loadSessionSecrets } from './session/session-secrets.ts';
 import { parseTrustProxy } from './http/trust-proxy.ts';
 import { parseAllowedCountries } from './verify/allowed-countries.ts';
-import { loadPrivateKey, parseApiHost } from './verify/vonage-settings.ts';
+import { loadPrivateKey, parseApiHost, parseBrand } from './verify/vonage-settings.ts';
+import type { LegacyCredentials, V2Credentials, VonageSettings } from './verify/vonage-settings.ts';
 
-export type VerifyApi = 'v2' | 'legacy' | 'demo';
+/**
+ * Verify settings, checked once here: the adapters take them as they are. Demo mode carries no
+ * credentials (the in-process simulator makes its own).
+ */
+export type VerifyConfig =
+  | ({ api: 'v2' } & VonageSettings & V2Credentials)
+  | ({ api: 'legacy' } & VonageSettings & LegacyCredentials)
+  | ({ api: 'demo' } & VonageSettings);
 
-export interface VerifyConfig {
-  api: VerifyApi;
-  apiHost: string;
-  brand: string;
-  timeoutMs: number;
-  apiKey?: string;
-  apiSecret?: string;
-  applicationId?: string;
-  privateKey?: string;
-}
+export type VerifyApi = VerifyConfig['api'];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -55,8 +54,6 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
-
-const MAX_BRAND_LENGTH = 18;
 
 export function loadConfig(env: Env = process.env): Config {
   const get = (name: string): string | undefined => {
@@ -160,21 +157,19 @@ function loadVerifyConfig(get: (name: string) => string | undefined, production:
     return value;
   };
 
-  const brand = get('VONAGE_BRAND') ?? 'Acme';
-  if (brand.length > MAX_BRAND_LENGTH) {
-    throw new ConfigError(`VONAGE_BRAND must be at most ${MAX_BRAND_LENGTH} characters, got ${brand.length}`);
-  }
+  const brand = asConfigError(() => parseBrand(get('VONAGE_BRAND') ?? 'Acme'));
   const timeoutMs = parseNumber('VERIFY_TIMEOUT_MS', get('VERIFY_TIMEOUT_MS'), 5000, 100, 60000, 'milliseconds');
-  const base: VerifyConfig = { api, apiHost: asConfigError(() => parseApiHost(get('VONAGE_API_HOST'))), brand, timeoutMs };
+  const base: VonageSettings = { apiHost: asConfigError(() => parseApiHost(get('VONAGE_API_HOST'))), brand, timeoutMs };
   if (api === 'legacy') {
-    return { ...base, apiKey: require('VONAGE_API_KEY', apiKey), apiSecret: require('VONAGE_API_SECRET', apiSecret) };
+    return { api, ...base, apiKey: require('VONAGE_API_KEY', apiKey), apiSecret: require('VONAGE_API_SECRET', apiSecret) };
   }
   if (api === 'v2') {
     return {
+      api,
       ...base,
       applicationId: require('VONAGE_APPLICATION_ID', applicationId),
       privateKey: asConfigError(() => loadPrivateKey(require('VONAGE_PRIVATE_KEY', privateKeyRaw))),
     };
   }
-  return base;
+  return { api, ...base };
 }

@@ -1,7 +1,9 @@
 // The code page's other buttons: send a new code, and cancel the sign-in. Both hold the pending
 // sign-in's Verify lock, so they never reach Vonage together with a check or with each other.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { CodePage, RouteDeps } from './route-deps.ts';
+import { csrfOnlyBody } from './form-schemas.ts';
 import type { PendingSignIn } from '../session/signin-state.ts';
 import { stillBelongs } from '../session/signin-state.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
@@ -10,13 +12,12 @@ import type { VerifyResult } from '../verify/verify-client.ts';
 import { phoneAllowed } from '../verify/allowed-countries.ts';
 import { addressKey } from '../http/address-key.ts';
 
-const csrfOnlySchema = { type: 'object', properties: { _csrf: { type: 'string', maxLength: 512 } } } as const;
-
 export default async function codeActionRoutes(app: FastifyInstance, deps: RouteDeps & { page: CodePage }): Promise<void> {
   const { accounts, audit, verify, budgets, page, allowedCountries } = deps;
   const { signIn } = app;
+  const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
 
-  app.post('/login/code/resend', { schema: { body: csrfOnlySchema }, preValidation: app.checkCsrf }, async (request, reply) => {
+  typed.post('/login/code/resend', { schema: { body: csrfOnlyBody }, preValidation: app.checkCsrf }, async (request, reply) => {
     const pending = await page.pendingOr303(request, reply);
     if (!pending) return reply;
     const refused = await page.perAddress(request, reply, pending);
@@ -73,7 +74,7 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
     return started;
   }
 
-  app.post('/login/code/cancel', { schema: { body: csrfOnlySchema }, preValidation: app.checkCsrf }, async (request, reply) => {
+  typed.post('/login/code/cancel', { schema: { body: csrfOnlyBody }, preValidation: app.checkCsrf }, async (request, reply) => {
     // A stale code page in a browser that has since signed in: Cancel must not sign it out.
     if (signIn.state(request) === 'signed-in') return reply.redirect('/', 303);
     const pending = signIn.pending(request);

@@ -2,11 +2,14 @@
 // One Verify call at a time per pending sign-in (the lock), and the account's code budget is
 // taken before the check, so parallel guesses cannot outrun either.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { CodePage, RouteDeps } from './route-deps.ts';
+import { formBody } from './form-schemas.ts';
 import { maskPhone } from '../accounts/mask-phone.ts';
 import type { PendingSignIn } from '../session/signin-state.ts';
 import { stillBelongs } from '../session/signin-state.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
+import { normalizeCode } from '../verify/code-shape.ts';
 import { logVerifyFailure } from '../verify/start-verification.ts';
 import type { VerifyFailure } from '../verify/verify-client.ts';
 import { describeWait } from '../state/limits.ts';
@@ -15,13 +18,7 @@ import { setRetryAfter } from '../http/retry-after.ts';
 import { addressKey } from '../http/address-key.ts';
 import codeActionRoutes from './code-actions.ts';
 
-const codeBodySchema = {
-  type: 'object',
-  required: ['code'],
-  properties: { code: { type: 'string', maxLength: 32 }, _csrf: { type: 'string', maxLength: 512 } },
-} as const;
-
-const CODE_SHAPE = /^\d{4,10}$/;
+const codeBody = formBody({ code: { type: 'string', maxLength: 32 } }, ['code']);
 /** Failures where Vonage judged the code: only these count against the account's code budget. */
 const GUESSES: ReadonlySet<VerifyFailure> = new Set(['wrong-code', 'too-many-attempts']);
 const BUSY_MS = 1000;
@@ -31,6 +28,7 @@ const CODE_NOTICES = { resent: 'Your code is on its way again; it may come as a 
 export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { accounts, audit, verify, budgets, limits } = deps;
   const { signIn } = app;
+  const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
 
   const page: CodePage = {
     async pendingOr303(request, reply) {
@@ -75,16 +73,16 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
     return page.show(reply, 200, pending, undefined, flash ? CODE_NOTICES[flash] : signIn.cookies.takeNotice(request, reply));
   });
 
-  app.post<{ Body: { code: string } }>(
+  typed.post(
     '/login/code',
-    { schema: { body: codeBodySchema }, preValidation: app.checkCsrf },
+    { schema: { body: codeBody }, preValidation: app.checkCsrf },
     async (request, reply) => {
       const pending = await page.pendingOr303(request, reply);
       if (!pending) return reply;
       const refused = await page.perAddress(request, reply, pending);
       if (refused) return refused;
-      const code = request.body.code.replace(/[\s-]/g, '');
-      if (!CODE_SHAPE.test(code)) return page.show(reply, 400, pending, 'Enter the code from the message: digits only.');
+      const code = normalizeCode(request.body.code);
+      if (code === undefined) return page.show(reply, 400, pending, 'Enter the code from the message: digits only.');
 
       const release = await signIn.holdVerifyCalls(pending);
       if (!release) return page.busy(reply, pending);

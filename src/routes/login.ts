@@ -2,7 +2,9 @@
 // Every counter is taken before the work it guards: the address's and the account's before
 // argon2, the send budgets before Verify.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { RouteDeps } from './route-deps.ts';
+import { formBody } from './form-schemas.ts';
 import { verifyAgainstDummy, verifyPassword, hashPassword } from '../accounts/passwords.ts';
 import { EMAIL_SHAPE, normalizeEmail } from '../accounts/email.ts';
 import { startVerification } from '../verify/start-verification.ts';
@@ -13,26 +15,17 @@ import type { Verdict } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
 import { addressKey } from '../http/address-key.ts';
 
-interface LoginBody {
-  email: string;
-  password: string;
-}
-
-const loginBodySchema = {
-  type: 'object',
-  required: ['email', 'password'],
-  properties: {
-    email: { type: 'string', maxLength: 254 },
-    password: { type: 'string', maxLength: 1024 },
-    _csrf: { type: 'string', maxLength: 512 },
-  },
-} as const;
+const loginBody = formBody(
+  { email: { type: 'string', maxLength: 254 }, password: { type: 'string', maxLength: 1024 } },
+  ['email', 'password'],
+);
 
 const GENERIC_FAILURE = 'That email and password do not match an account.';
 
 export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { accounts, audit, verify, budgets, limits, allowedCountries } = deps;
   const { signIn } = app;
+  const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
 
   const showForm = (reply: FastifyReply, status: number, data: { email?: string; error?: string; notice?: string }) =>
     reply.page(status, 'login', 'Sign in', { ...data, demo: app.demoAccount });
@@ -46,9 +39,9 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
     return showForm(reply, 200, { notice: signIn.cookies.takeNotice(request, reply) });
   });
 
-  app.post<{ Body: LoginBody }>(
+  typed.post(
     '/login',
-    { schema: { body: loginBodySchema }, preValidation: app.checkCsrf },
+    { schema: { body: loginBody }, preValidation: app.checkCsrf },
     async (request, reply) => {
       const email = normalizeEmail(request.body.email);
       const { password } = request.body;

@@ -12,22 +12,9 @@ export function fail(failure: VerifyFailure, detail: string, requestId?: string)
   return requestId ? { ok: false, failure, requestId, detail } : { ok: false, failure, detail };
 }
 
-/** Vonage brands: at most 18 characters; v2 answers 422 to any of `/ { } : $` (backslash dropped too). */
-export function cleanBrand(brand: unknown): string {
-  const b = String(brand ?? '').replace(/[\\/{}:$]/g, '').trim().slice(0, 18).trim();
-  return b.length > 0 ? b : 'Verify';
-}
-
 /** '+1 (555) 555-0100' → '15555550100'. Vonage wants the bare E.164 digits, no '+' or '00'. */
 export function toDigits(phone: unknown): string {
   return typeof phone === 'string' ? phone.replace(/\D/g, '') : '';
-}
-
-/** What a user typed: spaces and dashes dropped. `undefined` when it cannot be a Vonage code. */
-export function normalizeCode(code: unknown): string | undefined {
-  if (typeof code !== 'string') return undefined;
-  const c = code.replace(/[\s-]/g, '');
-  return /^[A-Za-z0-9]{4,10}$/.test(c) ? c : undefined;
 }
 
 /** Request IDs we hand back to Vonage (v2 puts them in the URL path): UUIDs or 32 hex chars. */

@@ -5,10 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import type { DatabaseBackend } from '../backends/backend.ts';
 import { DEMO_ACCOUNT, ensureDemoAccount } from '../accounts/demo-account.ts';
-import type { DemoAccount } from '../routes/pages.ts';
 import { createVerifyClient } from './create-verify-client.ts';
 import { startDemoVerify } from './demo-verify.ts';
 import type { VerifyClient } from './verify-client.ts';
+
+type DemoAccount = Awaited<ReturnType<typeof ensureDemoAccount>>;
 
 export async function chooseVerifyClient(
   app: FastifyInstance,
@@ -30,7 +31,6 @@ export async function chooseVerifyClient(
     app.log.warn(`the demo account ${DEMO_ACCOUNT.email} (public password) exists outside demo mode; ${remedy}`);
   }
   if (given) return { verify: given };
-  const verifyConfig = config.verify;
-  if (verifyConfig.api === 'demo') throw new Error('demo mode needs the in-process simulator');
-  return { verify: createVerifyClient({ ...verifyConfig, api: verifyConfig.api }) };
+  if (config.verify.api === 'demo') throw new Error('demo mode needs the in-process simulator');
+  return { verify: createVerifyClient(config.verify) };
 }

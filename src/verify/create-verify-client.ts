@@ -1,5 +1,5 @@
-// Picks the Verify adapter the deployment is configured for. Never throws: missing credentials
-// give a client whose every call answers `rejected` with a `… misconfigured: …` detail.
+// Picks the Verify adapter the deployment is configured for, from settings loadConfig has
+// already checked (credentials present, key parsed, host and brand cleaned).
 
 import { createLegacyVerifyClient } from './legacy-adapter.ts';
 import { createV2VerifyClient } from './v2-adapter.ts';
@@ -7,23 +7,13 @@ import type { VerifyClient } from './verify-client.ts';
 import type { VerifyConfig } from '../config.ts';
 
 /** The deployment's Verify settings (see config.ts), once demo mode is ruled out. */
-export type CreateVerifyClientOptions = Omit<VerifyConfig, 'api'> & { api: 'v2' | 'legacy' };
+export type CreateVerifyClientOptions = Exclude<VerifyConfig, { api: 'demo' }>;
 
 export function createVerifyClient(opts: CreateVerifyClientOptions): VerifyClient {
   if (opts.api === 'legacy') {
-    return createLegacyVerifyClient({
-      apiKey: opts.apiKey ?? '',
-      apiSecret: opts.apiSecret ?? '',
-      apiHost: opts.apiHost,
-      brand: opts.brand,
-      timeoutMs: opts.timeoutMs,
-    });
+    const { apiKey, apiSecret, apiHost, brand, timeoutMs } = opts;
+    return createLegacyVerifyClient({ apiKey, apiSecret, apiHost, brand, timeoutMs });
   }
-  return createV2VerifyClient({
-    applicationId: opts.applicationId ?? '',
-    privateKey: opts.privateKey ?? '',
-    apiHost: opts.apiHost,
-    brand: opts.brand,
-    timeoutMs: opts.timeoutMs,
-  });
+  const { applicationId, privateKey, apiHost, brand, timeoutMs } = opts;
+  return createV2VerifyClient({ applicationId, privateKey, apiHost, brand, timeoutMs });
 }

@@ -13,12 +13,12 @@
 import { Auth } from '@vonage/auth';
 import { Verify, type VerifyWorkflows } from '@vonage/verify';
 import type { VerifyClient, VerifyFailure, VerifyResult } from './verify-client.ts';
+import { normalizeCode } from './code-shape.ts';
+import type { LegacyCredentials, VonageSettings } from './vonage-settings.ts';
 import {
-  cleanBrand,
   fail,
   isRecord,
   isSafeRequestId,
-  normalizeCode,
   responseOf,
   statusText,
   thrownDetail,
@@ -28,14 +28,8 @@ import {
   type VerifyOp,
 } from './adapter-util.ts';
 
-export interface LegacyVerifyClientOptions {
-  apiKey: string;
-  apiSecret: string;
-  /** e.g. 'https://api.nexmo.com' — no trailing path. */
-  apiHost: string;
-  /** Shown in the SMS; Vonage allows at most 18 characters, so it is cut to fit. */
-  brand: string;
-  timeoutMs: number;
+/** Settings as loadConfig checked them (vonage-settings.ts): used as they are. */
+export interface LegacyVerifyClientOptions extends VonageSettings, LegacyCredentials {
   /** 4 or 6 (Vonage's default is 4; here 6, like the v2 adapter). */
   codeLength?: 4 | 6;
   /** Vonage workflow 1–7; omitted → Vonage's default (1: SMS, TTS, TTS). */
@@ -89,26 +83,14 @@ function statusOf(data: unknown): string | undefined {
   return typeof s === 'string' && /^\d{1,4}$/.test(s) ? s : undefined;
 }
 
-function configProblem(opts: LegacyVerifyClientOptions): string | undefined {
-  if (typeof opts.apiKey !== 'string' || opts.apiKey === '') return 'legacy misconfigured: api key';
-  if (typeof opts.apiSecret !== 'string' || opts.apiSecret === '') return 'legacy misconfigured: api secret';
-  if (!/^https?:\/\/[^/]+/.test(opts.apiHost ?? '')) return 'legacy misconfigured: api host';
-  return undefined;
-}
-
 export function createLegacyVerifyClient(opts: LegacyVerifyClientOptions): VerifyClient {
-  const host = String(opts.apiHost ?? '').replace(/\/+$/, '');
-  const timeoutMs = Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0 ? opts.timeoutMs : 10_000;
-  const misconfigured = configProblem(opts);
-  const brand = cleanBrand(opts.brand);
+  const { apiHost, timeoutMs, brand } = opts;
   const codeLength = opts.codeLength ?? 6;
-  const sdk = misconfigured
-    ? undefined
-    : // privateKey '' keeps Auth's `existsSync(privateKey)` from warning about `undefined`.
-      new Verify(new Auth({ apiKey: opts.apiKey, apiSecret: opts.apiSecret, privateKey: '' }), {
-        apiHost: host,
-        timeout: timeoutMs,
-      });
+  // privateKey '' keeps Auth's `existsSync(privateKey)` from warning about `undefined`.
+  const sdk = new Verify(new Auth({ apiKey: opts.apiKey, apiSecret: opts.apiSecret, privateKey: '' }), {
+    apiHost,
+    timeout: timeoutMs,
+  });
   const deadline = timeoutMs + 1000;
 
   function thrown(err: unknown, op: VerifyOp): Failure {
@@ -128,7 +110,6 @@ export function createLegacyVerifyClient(opts: LegacyVerifyClientOptions): Verif
     work: (client: Verify) => Promise<unknown>,
     onZero: (data: Record<string, unknown>) => VerifyResult<T>,
   ): Promise<VerifyResult<T>> {
-    if (!sdk) return fail('rejected', misconfigured ?? 'legacy misconfigured');
     const attempt = (async (): Promise<VerifyResult<T>> => {
       let data: unknown;
       try {

@@ -15,14 +15,13 @@
 
 import { Auth } from '@vonage/auth';
 import { Channels, Verify2 } from '@vonage/verify2';
-import { createPrivateKey } from 'node:crypto';
 import type { VerifyClient, VerifyFailure, VerifyResult } from './verify-client.ts';
+import { normalizeCode } from './code-shape.ts';
+import type { V2Credentials, VonageSettings } from './vonage-settings.ts';
 import {
-  cleanBrand,
   fail,
   isRecord,
   isSafeRequestId,
-  normalizeCode,
   problemSlug,
   problemText,
   readJsonBody,
@@ -35,15 +34,8 @@ import {
   type VerifyOp,
 } from './adapter-util.ts';
 
-export interface V2VerifyClientOptions {
-  applicationId: string;
-  /** The application's RSA private key, PEM text (escaped `\n` sequences are accepted too). */
-  privateKey: string;
-  /** e.g. 'https://api.nexmo.com' — no trailing path. */
-  apiHost: string;
-  /** Shown in the SMS; Vonage allows 1–18 chars and rejects `/ { } : $`, so it is cleaned. */
-  brand: string;
-  timeoutMs: number;
+/** Settings as loadConfig checked them (vonage-settings.ts): used as they are. */
+export interface V2VerifyClientOptions extends VonageSettings, V2Credentials {
   /** Digits in the code (Vonage: 4–10, default here 6). */
   codeLength?: 4 | 5 | 6 | 7 | 8 | 9 | 10;
   /** Seconds before the voice call follows the SMS (Vonage: 15–900, default here 300). */
@@ -51,19 +43,6 @@ export interface V2VerifyClientOptions {
 }
 
 type CodeLength = NonNullable<V2VerifyClientOptions['codeLength']>;
-
-function configProblem(opts: V2VerifyClientOptions, key: string): string | undefined {
-  if (typeof opts.applicationId !== 'string' || opts.applicationId.trim() === '') {
-    return 'v2 misconfigured: application id';
-  }
-  try {
-    if (createPrivateKey(key).asymmetricKeyType !== 'rsa') return 'v2 misconfigured: private key';
-  } catch {
-    return 'v2 misconfigured: private key';
-  }
-  if (!/^https?:\/\/[^/]+/.test(opts.apiHost ?? '')) return 'v2 misconfigured: api host';
-  return undefined;
-}
 
 /** Maps a v2 HTTP error status (plus its problem body) to what the sign-in understands. */
 export function v2FailureFor(status: number, op: VerifyOp, body: unknown): VerifyFailure {
@@ -103,21 +82,13 @@ export function v2FailureFor(status: number, op: VerifyOp, body: unknown): Verif
 }
 
 export function createV2VerifyClient(opts: V2VerifyClientOptions): VerifyClient {
-  const host = String(opts.apiHost ?? '').replace(/\/+$/, '');
-  const timeoutMs = Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0 ? opts.timeoutMs : 10_000;
-  const key = String(opts.privateKey ?? '').includes('\\n') && !String(opts.privateKey).includes('\n')
-    ? String(opts.privateKey).replace(/\\n/g, '\n')
-    : String(opts.privateKey ?? '');
-  const misconfigured = configProblem(opts, key);
-  const brand = cleanBrand(opts.brand);
+  const { apiHost: host, timeoutMs, brand } = opts;
   const codeLength: CodeLength = opts.codeLength ?? 6;
   const channelTimeout = Math.min(900, Math.max(15, Math.round(opts.channelTimeout ?? 300)));
-  const sdk = misconfigured
-    ? undefined
-    : new Verify2(new Auth({ applicationId: opts.applicationId, privateKey: key }), {
-        apiHost: host,
-        timeout: timeoutMs,
-      });
+  const sdk = new Verify2(new Auth({ applicationId: opts.applicationId, privateKey: opts.privateKey }), {
+    apiHost: host,
+    timeout: timeoutMs,
+  });
   // Backstop only: the SDK aborts at timeoutMs; an error body gets another timeoutMs at most.
   const deadline = timeoutMs * 2 + 1000;
 
@@ -140,7 +111,6 @@ export function createV2VerifyClient(opts: V2VerifyClientOptions): VerifyClient 
     secrets: string[],
     work: (client: Verify2) => Promise<VerifyResult<T>>,
   ): Promise<VerifyResult<T>> {
-    if (!sdk) return fail('rejected', misconfigured ?? 'v2 misconfigured');
     const attempt = (async (): Promise<VerifyResult<T>> => {
       try {
         return await work(sdk);

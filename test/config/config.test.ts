@@ -15,7 +15,14 @@ afterAll(() => {
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
 const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const ecPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const SECRET = 'x'.repeat(32);
+
+/** The v2 private key loadConfig settled on (undefined for another API). */
+function privateKeyOf(env: Record<string, string>): string | undefined {
+  const { verify } = loadConfig(env);
+  return verify.api === 'v2' ? verify.privateKey : undefined;
+}
 
 function errorOf(env: Record<string, string>): string {
   try {
@@ -54,12 +61,23 @@ describe('config', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'private.key'), pem);
     const base = { DATABASE_URL: `sqlite:${dir}/app.db`, VONAGE_APPLICATION_ID: 'app' };
-    expect(loadConfig({ ...base, VONAGE_PRIVATE_KEY: join(dir, 'private.key') }).verify.privateKey).toBe(pem);
-    expect(loadConfig({ ...base, VONAGE_PRIVATE_KEY: pem.replace(/\n/g, '\\n') }).verify.privateKey).toBe(pem);
+    expect(privateKeyOf({ ...base, VONAGE_PRIVATE_KEY: join(dir, 'private.key') })).toBe(pem);
+    expect(privateKeyOf({ ...base, VONAGE_PRIVATE_KEY: pem.replace(/\n/g, '\\n') })).toBe(pem);
     expect(errorOf({ ...base, VONAGE_PRIVATE_KEY: join(dir, 'missing.key') })).toMatch(/^VONAGE_PRIVATE_KEY /);
     expect(errorOf({ ...base, VONAGE_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nnope\\n-----END PRIVATE KEY-----' })).toMatch(
       /^VONAGE_PRIVATE_KEY is not a valid PEM/,
     );
+    // The adapters sign RS256 JWTs with whatever they are given: anything else is refused here.
+    expect(errorOf({ ...base, VONAGE_PRIVATE_KEY: 'not a pem' })).toMatch(/^VONAGE_PRIVATE_KEY is neither a PEM key nor a readable file path/);
+    expect(errorOf({ ...base, VONAGE_PRIVATE_KEY: ecPem })).toMatch(/^VONAGE_PRIVATE_KEY must be an RSA private key, got ec key/);
+  });
+
+  it('drops the characters Vonage refuses from VONAGE_BRAND (the adapters send it as it is)', () => {
+    const brand = (VONAGE_BRAND: string) => loadConfig({ DATABASE_URL: `sqlite:${tmp()}/app.db`, VONAGE_BRAND }).verify.brand;
+    expect(brand('Acme: {Sign-in}')).toBe('Acme Sign-in');
+    expect(brand(' a\\b/c$ ')).toBe('abc');
+    expect(brand('{$}')).toBe('Verify');
+    expect(brand('x'.repeat(18))).toBe('x'.repeat(18));
   });
 
   it('rotates session secrets from a comma-separated list, first one signing', () => {
@@ -83,6 +101,8 @@ describe('config', () => {
     [{ VERIFY_API: 'v3' }, /^VERIFY_API must be auto, v2, legacy or demo/],
     [{ VERIFY_API: 'v2' }, /^VONAGE_APPLICATION_ID is required for VERIFY_API=v2/],
     [{ VERIFY_API: 'legacy', VONAGE_API_KEY: 'k' }, /^VONAGE_API_SECRET is required for VERIFY_API=legacy/],
+    [{ VERIFY_API: 'legacy', VONAGE_API_KEY: ' ', VONAGE_API_SECRET: 's' }, /^VONAGE_API_KEY is required for VERIFY_API=legacy/],
+    [{ VERIFY_API: 'v2', VONAGE_APPLICATION_ID: '', VONAGE_PRIVATE_KEY: pem }, /^VONAGE_APPLICATION_ID is required for VERIFY_API=v2/],
     [{ VONAGE_APPLICATION_ID: 'app' }, /^VONAGE_PRIVATE_KEY is required/],
     [{ VONAGE_BRAND: 'A brand name far too long' }, /^VONAGE_BRAND must be at most 18 characters/],
     [{ VONAGE_API_HOST: 'not a url' }, /^VONAGE_API_HOST must be a URL/],
