@@ -64,8 +64,9 @@ async function errorPagesPlugin(app: FastifyInstance): Promise<void> {
 }
 
 // An error raised by an onRequest hook that runs before @fastify/cookie's (a refused request
-// target) arrives with `request.cookies` unset, and every page's CSRF token reads its secret there.
-// Parse them as that hook would have, so the page renders (and keeps the browser's CSRF secret).
+// target) arrives with `request.cookies` unset, and a page's CSRF token (`it.csrfToken()`) reads its
+// secret there. Parse them as that hook would have, so any page renders (and keeps the browser's
+// CSRF secret).
 function parseCookiesIfSkipped(app: FastifyInstance, request: FastifyRequest): void {
   if (request.cookies == null) request.cookies = app.parseCookie(request.headers.cookie ?? '');
 }
