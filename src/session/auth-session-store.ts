@@ -1,5 +1,5 @@
 // What the sign-in needs of a session store beyond @fastify/session's get/set/destroy. Each
-// backend (SQLite today) implements it with one atomic step per operation.
+// backend (SQLite, PostgreSQL, Redis) implements it with one atomic step per operation.
 import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 
@@ -17,8 +17,24 @@ export interface AuthSessionStore extends SessionStore {
    * ends the signed-in session the check made, even one not written yet).
    */
   endWithSuccessors(sid: string): Promise<void>;
-  /** Ends every session (pending or signed in) of an account; returns how many. */
-  endAllForAccount(userId: number): Promise<number>;
+  /**
+   * The account's live sessions (stored, not expired, not ended), pending and signed in both: the
+   * caller decides which to show (a row outlives its sign-in by a grace period, see signin-state.ts).
+   * Unreadable rows are left out. In no particular order.
+   */
+  listForAccount(userId: number): Promise<Array<{ sid: string; session: Session }>>;
+  /**
+   * Ends this one session, as `destroy` does (tombstone included), but only if it belongs to this
+   * account, in one atomic step; true when it did end a live session of that account.
+   */
+  endForAccount(userId: number, sid: string): Promise<boolean>;
+  /**
+   * Ends every session (pending or signed in) of an account, in one atomic step, except
+   * `exceptSid` when given (sign out every other browser); returns how many live ones it ended.
+   * Every session of the account stored when the step runs ends; one written after it (a sign-in
+   * completing at that moment) is not touched.
+   */
+  endAllForAccount(userId: number, exceptSid?: string): Promise<number>;
 }
 
 /** How the store learns, from a session's own fields, when its row expires and whose it is. */

@@ -41,10 +41,20 @@ export function createSqliteSessionStore(db: Database, options: SessionRules): S
   );
   const successorOf = db.prepare<[string], string | null>('SELECT successor FROM ended_sessions WHERE sid = ?').pluck();
   const selectLiveSid = db.prepare<[string, number], number>('SELECT 1 FROM sessions WHERE sid = ? AND expires_at > ?').pluck();
-  const tombstoneAccount = db.prepare<[number, number]>(
-    'INSERT OR IGNORE INTO ended_sessions (sid, ended_at) SELECT sid, ? FROM sessions WHERE user_id = ?',
+  // `sid IS NOT :except` with :except NULL holds for every row: no exception.
+  const tombstoneAccount = db.prepare<[{ userId: number; except: string | null; now: number }]>(
+    'INSERT OR IGNORE INTO ended_sessions (sid, ended_at) SELECT sid, :now FROM sessions WHERE user_id = :userId AND sid IS NOT :except',
   );
-  const removeAccount = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
+  const removeAccount = db
+    .prepare<[{ userId: number; except: string | null; now: number }], number>(
+      'DELETE FROM sessions WHERE user_id = :userId AND sid IS NOT :except RETURNING expires_at > :now',
+    )
+    .pluck();
+  const selectAccountLive = db.prepare<[number, number], { sid: string; data: string }>(
+    `SELECT sid, data FROM sessions s
+     WHERE user_id = ? AND expires_at > ? AND NOT EXISTS (SELECT 1 FROM ended_sessions e WHERE e.sid = s.sid)`,
+  );
+  const removeOfAccount = db.prepare<[string, number, number], number>('DELETE FROM sessions WHERE sid = ? AND user_id = ? RETURNING expires_at > ?').pluck();
   const removeExpired = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
   const removeOldTombstones = db.prepare<[number]>('DELETE FROM ended_sessions WHERE ended_at <= ?');
 
@@ -63,9 +73,19 @@ export function createSqliteSessionStore(db: Database, options: SessionRules): S
       tombstone.run(id, Date.now(), null);
     }
   });
-  const endAccount = db.transaction((userId: number): number => {
-    tombstoneAccount.run(Date.now(), userId);
-    return removeAccount.run(userId).changes;
+  /** Every row of the account but `except`: tombstoned, then deleted; counts the unexpired ones. */
+  const endAccount = db.transaction((userId: number, except: string | null): number => {
+    const params = { userId, except, now: Date.now() };
+    tombstoneAccount.run(params);
+    return removeAccount.all(params).filter((live) => live === 1).length;
+  });
+  /** The row only if the account's; tombstoned like destroy; true when it was unexpired. */
+  const endOfAccount = db.transaction((userId: number, sid: string): boolean => {
+    const now = Date.now();
+    const deleted = removeOfAccount.get(sid, userId, now);
+    if (deleted === undefined) return false;
+    tombstone.run(sid, now, null);
+    return deleted === 1;
   });
   const prune = () => {
     removeOldTombstones.run(Date.now() - TOMBSTONE_MS);
@@ -117,8 +137,19 @@ export function createSqliteSessionStore(db: Database, options: SessionRules): S
       endChain(sid);
     },
 
-    async endAllForAccount(userId) {
-      return endAccount(userId);
+    async listForAccount(userId) {
+      return selectAccountLive.all(userId, Date.now()).flatMap(({ sid, data }) => {
+        const session = parseSession(data);
+        return session ? [{ sid, session }] : [];
+      });
+    },
+
+    async endForAccount(userId, sid) {
+      return endOfAccount(userId, sid);
+    },
+
+    async endAllForAccount(userId, exceptSid) {
+      return endAccount(userId, exceptSid ?? null);
     },
 
     pruneExpired: prune,

@@ -83,13 +83,44 @@ export function createPostgresSessionStore(pool: Pool, rules: SessionRules): Pos
       }
     },
 
-    async endAllForAccount(userId) {
+    // Ended rows are deleted, so the tombstone check only guards against rows written by hand.
+    async listForAccount(userId) {
+      const rows = await query<{ sid: string; data: string }>(
+        pool,
+        `SELECT sid, data FROM sessions s
+        WHERE user_id = $1 AND expires_at > $2 AND NOT EXISTS (SELECT 1 FROM ended_sessions e WHERE e.sid = s.sid)`,
+        [userId, Date.now()],
+      );
+      return rows.flatMap(({ sid, data }) => {
+        const session = parseSession(data);
+        return session ? [{ sid, session }] : [];
+      });
+    },
+
+    // destroy's statement with the account in the condition. A set racing it either committed
+    // first (its row is deleted here, the account re-checked on that version) or waits and then
+    // writes nothing (rule 1 in migrations/0002_hardening.postgres.sql).
+    async endForAccount(userId, sid) {
       const [{ ended }] = await query<{ ended: number }>(
         pool,
-        `WITH gone AS (DELETE FROM sessions WHERE user_id = $1 RETURNING sid),
+        `WITH gone AS (DELETE FROM sessions WHERE sid = $1 AND user_id = $2 RETURNING sid, expires_at),
+          tombstone AS (INSERT INTO ended_sessions (sid, ended_at) SELECT sid, $3::bigint FROM gone ON CONFLICT (sid) DO NOTHING)
+        SELECT count(*) FILTER (WHERE expires_at > $3::bigint)::int AS ended FROM gone`,
+        [sid, userId, Date.now()],
+      );
+      return ended > 0;
+    },
+
+    // One statement: every row of the account that exists when it starts (or is being rewritten
+    // then: the DELETE waits and re-checks the new version) is deleted and tombstoned, so no set
+    // can bring it back; a session first inserted after the statement's snapshot is not seen.
+    async endAllForAccount(userId, exceptSid) {
+      const [{ ended }] = await query<{ ended: number }>(
+        pool,
+        `WITH gone AS (DELETE FROM sessions WHERE user_id = $1 AND ($3::text IS NULL OR sid <> $3::text) RETURNING sid, expires_at),
           tombstones AS (INSERT INTO ended_sessions (sid, ended_at) SELECT sid, $2::bigint FROM gone ON CONFLICT (sid) DO NOTHING)
-        SELECT count(*)::int AS ended FROM gone`,
-        [userId, Date.now()],
+        SELECT count(*) FILTER (WHERE expires_at > $2::bigint)::int AS ended FROM gone`,
+        [userId, Date.now(), exceptSid ?? null],
       );
       return ended;
     },

@@ -60,19 +60,50 @@ while sid and sid ~= '' and not seen[sid] do
 end
 return 0`;
 
+// Every member of the account's index but ARGV[3] (the session to keep, '' for none) ends:
+// deleted, tombstoned (even one whose key just expired, as destroy does) and taken out of the
+// index. A member that SET has since moved to another account (not possible while the index and
+// the hashes change only here and in SET, but cheap to check) is only taken out. Returns how many
+// live sessions ended.
 const END_ACCOUNT = `
+local prefix, ttl, except, account = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ended = 0
 for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('DEL', ARGV[1] .. 'session:' .. sid) == 1 then
-    ended = ended + 1
-    redis.call('SET', ARGV[1] .. 'ended:' .. sid, '', 'PX', ARGV[2], 'NX')
+  if sid ~= except then
+    local key = prefix .. 'session:' .. sid
+    local owner = redis.call('HGET', key, 'account')
+    if not owner or owner == account then
+      ended = ended + redis.call('DEL', key)
+      redis.call('SET', prefix .. 'ended:' .. sid, '', 'PX', ttl, 'NX')
+    end
+    redis.call('SREM', KEYS[1], sid)
   end
 end
-redis.call('DEL', KEYS[1])
 return ended`;
 
+// One session, only if its hash names this account: END's steps (without a successor).
+const END_OF_ACCOUNT = `
+if redis.call('HGET', KEYS[1], 'account') ~= ARGV[3] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', ARGV[1] .. 'account:' .. ARGV[3], ARGV[2])
+redis.call('SET', KEYS[2], '', 'PX', ARGV[4], 'NX')
+return 1`;
+
+// Read only: the index's members whose hash is there (not expired), names this account and has
+// no tombstone, as a flat list sid, data, sid, data...
+const LIST_ACCOUNT = `
+local prefix, account, found = ARGV[1], ARGV[2], {}
+for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local fields = redis.call('HMGET', prefix .. 'session:' .. sid, 'account', 'data')
+  if fields[1] == account and fields[2] and redis.call('EXISTS', prefix .. 'ended:' .. sid) == 0 then
+    found[#found + 1] = sid
+    found[#found + 1] = fields[2]
+  end
+end
+return found`;
+
 type Arg = string | number;
-type Script = (...args: Arg[]) => Promise<number>;
+type Script<R = number> = (...args: Arg[]) => Promise<R>;
 
 export interface SessionScripts {
   /** (session, tombstone | prefix, sid, data, ttlMs, account|''): 1 written, 0 dropped. */
@@ -81,8 +112,12 @@ export interface SessionScripts {
   end: Script;
   /** (prefix, sid, tombstoneMs). */
   endChain: Script;
-  /** (account index | prefix, tombstoneMs): how many sessions ended. */
+  /** (account index | prefix, tombstoneMs, except sid|'', account): how many live sessions ended. */
   endAccount: Script;
+  /** (session, tombstone | prefix, sid, account, tombstoneMs): 1 when it was that account's, live. */
+  endOfAccount: Script;
+  /** (account index | prefix, account): [sid, data, sid, data, ...]. */
+  listAccount: Script<string[]>;
 }
 
 const DEFINITIONS = {
@@ -90,6 +125,8 @@ const DEFINITIONS = {
   end: { lua: END, numberOfKeys: 2 },
   endChain: { lua: END_CHAIN, numberOfKeys: 0 },
   endAccount: { lua: END_ACCOUNT, numberOfKeys: 1 },
+  endOfAccount: { lua: END_OF_ACCOUNT, numberOfKeys: 2 },
+  listAccount: { lua: LIST_ACCOUNT, numberOfKeys: 1 },
 } as const;
 
 /**
@@ -97,12 +134,12 @@ const DEFINITIONS = {
  * them, e.g. after a restart) under names of their own, and returns them typed.
  */
 export function defineSessionScripts(client: Redis): SessionScripts {
-  const scripts = {} as Record<keyof SessionScripts, Script>;
+  const scripts = {} as Record<keyof SessionScripts, Script<unknown>>;
   for (const [name, definition] of Object.entries(DEFINITIONS) as Array<[keyof SessionScripts, (typeof DEFINITIONS)[keyof SessionScripts]]>) {
     const command = `signinSession_${name}`;
     client.defineCommand(command, definition);
-    const run = (client as unknown as Record<string, (...args: Arg[]) => Promise<number>>)[command];
+    const run = (client as unknown as Record<string, Script<unknown>>)[command];
     scripts[name] = (...args) => run.apply(client, args);
   }
-  return scripts;
+  return scripts as SessionScripts;
 }

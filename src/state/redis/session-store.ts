@@ -67,6 +67,22 @@ export function createRedisSessionStore(client: Redis, keyPrefix: string, rules:
       await scripts.endChain(keyPrefix, sid, TOMBSTONE_MS).catch(rethrowRedisFailure);
     },
 
-    endAllForAccount: (userId) => scripts.endAccount(accountKey(userId), keyPrefix, TOMBSTONE_MS).catch(rethrowRedisFailure),
+    async listForAccount(userId) {
+      const flat = await scripts.listAccount(accountKey(userId), keyPrefix, String(userId)).catch(rethrowRedisFailure);
+      const sessions: Array<{ sid: string; session: Session }> = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const session = parseSession(flat[i + 1]);
+        if (session) sessions.push({ sid: flat[i], session });
+      }
+      return sessions;
+    },
+
+    endForAccount: (userId, sid) =>
+      scripts
+        .endOfAccount(sessionKey(sid), tombstoneKey(sid), keyPrefix, sid, String(userId), TOMBSTONE_MS)
+        .then((ended) => ended === 1, rethrowRedisFailure),
+
+    endAllForAccount: (userId, exceptSid) =>
+      scripts.endAccount(accountKey(userId), keyPrefix, TOMBSTONE_MS, exceptSid ?? '', String(userId)).catch(rethrowRedisFailure),
   };
 }
