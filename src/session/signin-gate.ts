@@ -30,24 +30,30 @@ export function createGate(signIn: GateSteps, accounts: AccountCache, audit: Aud
     if (now - signedIn.seenAt >= SEEN_WRITE_INTERVAL_MS) request.session.signedIn = { ...signedIn, seenAt: now };
   };
 
-  async function slowPath(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /** Resolves true when the request may go on; false when it was answered (a redirect). */
+  async function slowPath(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const state = signIn.state(request);
     if (state === 'signed-in') {
       const signedIn = request.session.signedIn as NonNullable<typeof request.session.signedIn>;
       // Not cached, or cached with another epoch (a sign-in since re-enabling): ask the store.
       const account = await accounts.load(signedIn.userId);
-      if (account && stillBelongs(account, signedIn)) return admit(request, account);
+      if (account && stillBelongs(account, signedIn)) {
+        admit(request, account);
+        return true;
+      }
       // Disabled (even if enabled again since) or deleted since sign-in: the session no longer
       // stands for anyone. A session kept in Redis is ended here; one in the database already
       // was, by the trigger.
       await audit.record('session-ended', request, { userId: signedIn.userId, detail: 'account-unavailable' });
       await signIn.end(request, reply, 'account-unavailable');
-      return void reply.redirect('/login', 303);
+      reply.redirect('/login', 303);
+      return false;
     }
     const goingTo = request.method === 'GET' ? sameOriginPath(request.url) : undefined;
     if (state === 'pending') {
       if (goingTo) request.session.returnTo = goingTo;
-      return void reply.redirect('/login/code', 303);
+      reply.redirect('/login/code', 303);
+      return false;
     }
     if (signIn.timedOut(request)) {
       const userId = request.session.signedIn?.userId ?? request.session.pending?.userId;
@@ -55,7 +61,8 @@ export function createGate(signIn: GateSteps, accounts: AccountCache, audit: Aud
       await signIn.end(request, reply, 'session-ended');
     }
     if (goingTo) cookies.rememberReturnTo(reply, goingTo);
-    return void reply.redirect('/login', 303);
+    reply.redirect('/login', 303);
+    return false;
   }
 
   return function requireSignedIn(request, reply, done) {
@@ -67,6 +74,8 @@ export function createGate(signIn: GateSteps, accounts: AccountCache, audit: Aud
         return done();
       }
     }
-    slowPath(request, reply).then(() => done(), done);
+    // A callback hook that has answered must not call `done`: the route would run while the
+    // answer's onSend hooks (the session save) are still in flight.
+    slowPath(request, reply).then((goOn) => goOn && done(), done);
   };
 }
