@@ -5,6 +5,7 @@
 // down, and everything works again when it returns, without a restart. An unhandled 'error' from
 // a pool or a client would crash this worker and fail the run: the process staying up is checked
 // by every test here.
+import { ACCOUNT_CACHE_MS } from '../../src/accounts/account-cache.ts';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
@@ -16,7 +17,7 @@ import { MIGRATIONS, browser, freePort, startServer } from '../helpers/server-pr
 import { TEST_REDIS, backendEnv } from '../helpers/test-backend.ts';
 import { removeAfterTest } from '../db/temp-dir.ts';
 import { startOutageProxy, terminateConnections } from '../db/postgres/fresh-database.ts';
-import { eventually, sparePort, startRedis, stopRedis } from '../state/redis/own-redis-server.ts';
+import { eventually, startRedis, stopRedis } from '../state/redis/own-redis-server.ts';
 import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 
 const REDIS_PASSWORD = 'faults-test-secret-2718';
@@ -116,7 +117,7 @@ describe('backend faults, app-level', () => {
     });
 
     it('answers 503 (never 500), keeps everyone out, reports it on /healthz, and recovers without a restart', async () => {
-      const port = await sparePort();
+      const port = await freePort();
       redis = await startRedis(port, REDIS_PASSWORD);
       const t = await startApp({ api: 'v2', env: { REDIS_URL: `redis://:${REDIS_PASSWORD}@127.0.0.1:${port}`, REDIS_KEY_PREFIX: 'x:' } });
       expect(await health(t)).toEqual({ status: 200, body: { status: 'ok', database: 'ok', redis: 'ok' } });
@@ -177,7 +178,10 @@ describe('backend faults, app-level', () => {
     expect(done.headers.location).toBe('/');
     expect((await retryThrough503(() => c.get('/'), 'GET /')).statusCode).toBe(200);
 
-    // The signed-in page the same way: a 503 while cut (never the page), then the page again.
+    // The signed-in page the same way: a 503 while cut (never the page), then the page again. The
+    // gate trusts an account it read for ACCOUNT_CACHE_MS (with sessions in Redis, nothing else of
+    // this page touches PostgreSQL): past that, it must read the account again.
+    await t.moveClock(Date.now() + ACCOUNT_CACHE_MS);
     expectKeptOut(await whileAccountsLocked(url, database, () => c.get('/')), 'GET / whose connection was terminated');
     expect((await retryThrough503(() => c.get('/'), 'GET / after its connection was terminated')).statusCode).toBe(200);
     expect(await terminateConnections(database)).toBeGreaterThan(0);
@@ -205,6 +209,7 @@ describe('backend faults, app-level', () => {
       const healthz = await t.app.inject({ method: 'GET', url: '/healthz' });
       expect({ status: healthz.statusCode, body: healthz.json() }).toEqual({ status: 503, body: down });
       expect(Number(healthz.headers['retry-after'])).toBeGreaterThan(0);
+      await t.moveClock(Date.now() + ACCOUNT_CACHE_MS); // past the gate's account cache (see above)
       expectKeptOut(await signedIn.get('/'), 'GET / for a session from before the outage');
       expectUnavailablePage(await c.get('/login/code'), 'GET /login/code');
       expectUnavailablePage(await c.post('/login/code', { code }), 'POST /login/code with the right code');

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from './helpers.ts';
+import { freePort } from '../helpers/server-process.ts';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 /** Settings that would take the server out of demo mode, or somewhere else, if inherited. */

@@ -1,7 +1,6 @@
 // Shared by the browser tests: Debian's Chromium through playwright-core, the app served on a random
 // loopback port, a page that records console errors and CSP violations, and the sign-in form steps.
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
@@ -35,14 +34,6 @@ export async function serveTestApp(api: Api): Promise<ServedApp> {
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = t.app.server.address() as AddressInfo;
   return { t, base: `http://127.0.0.1:${port}`, close: () => t.close() };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface WatchedPage {

@@ -1,12 +1,15 @@
 // Real server processes (`node src/server.ts`) for tests: each in a fresh folder, killed and
-// removed after each test; and a tiny fetch-based browser with a cookie jar and the last CSRF token.
+// removed after each test; a tiny fetch-based browser with a cookie jar and the last CSRF token;
+// and the tests' one freePort.
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach } from 'vitest';
+import { createCookieJar } from './cookie-jar.ts';
 
 export const SERVER = resolve('src/server.ts');
 export const MIGRATIONS = resolve('migrations');
@@ -25,11 +28,12 @@ afterEach(async () => {
   for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A TCP port on 127.0.0.1 that nothing listens on (the OS's pick, closed again for the caller to take). */
 export async function freePort(): Promise<number> {
   const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
+  await new Promise<void>((done, fail) => server.once('error', fail).listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
   return port;
 }
 
@@ -54,28 +58,24 @@ export function startServer(env: Record<string, string>) {
   return { child, cwd, exited, waitFor, output: () => ({ stdout, stderr }) };
 }
 
-/** fetch with a cookie jar and the CSRF token of the last page. */
+/** fetch with a cookie jar (`request.jar`) and the CSRF token of the last page. */
 export function browser(base: string) {
-  const cookies = new Map<string, string>();
+  const jar = createCookieJar(base);
   let csrf = '';
   const request = async (path: string, form?: Record<string, string>) => {
-    // A full URL sends this request to another instance, with the same cookies.
-    const res = await fetch(/^https?:/.test(path) ? path : base + path, {
+    // A full URL sends this request to another instance (another port, the same host: the same cookies).
+    const url = new URL(path, base).href;
+    const res = await fetch(url, {
       method: form ? 'POST' : 'GET',
       redirect: 'manual',
-      headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: { cookie: jar.header(url), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
       body: form ? new URLSearchParams({ _csrf: csrf, ...form }) : undefined,
     });
-    for (const header of res.headers.getSetCookie()) {
-      const [pair] = header.split(';');
-      const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
-      if (value === '' || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(header)) cookies.delete(name);
-      else cookies.set(name, value);
-    }
+    jar.storeHeaders(url, res.headers.getSetCookie());
     const body = await res.text();
     csrf = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? csrf;
     return { status: res.status, location: res.headers.get('location'), body };
   };
-  return request;
+  return Object.assign(request, { jar });
 }
 

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.ts';
 import { hashPassword } from '../../src/accounts/passwords.ts';
 import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 import type { VerifySimulator, VerifySimulatorOptions } from '../../src/verify-simulator/index.ts';
-import { createCookieJar, csrfFrom } from './cookie-jar.ts';
+import { createCookieJar, csrfFrom, requestUrl } from './cookie-jar.ts';
 import { advanceRedis, backendEnv, dropBackend, sqlOn } from './test-backend.ts';
 import type { CookieJar } from './cookie-jar.ts';
 
@@ -164,16 +164,20 @@ export function createTestClient(app: FastifyInstance, headers: Record<string, s
   const client: TestClient = {
     jar,
     async get(url) {
-      return remember(await app.inject({ method: 'GET', url, cookies: { ...jar.cookies }, headers: always }));
+      return remember(await app.inject({ method: 'GET', url, cookies: jar.cookiesFor(requestUrl(url, always)), headers: always }));
     },
     async post(url, fields = {}, headers = {}) {
-      if (csrf === undefined) await client.get('/login');
+      if (csrf === undefined) {
+        // the form's page, over TLS if this post says it comes over TLS (Secure cookies need it)
+        const page = headers['x-forwarded-proto'] ? { ...always, 'x-forwarded-proto': headers['x-forwarded-proto'] } : always;
+        remember(await app.inject({ method: 'GET', url: '/login', cookies: jar.cookiesFor(requestUrl('/login', page)), headers: page }));
+      }
       const payload = new URLSearchParams({ _csrf: csrf as string, ...fields }).toString();
       return remember(
         await app.inject({
           method: 'POST',
           url,
-          cookies: { ...jar.cookies },
+          cookies: jar.cookiesFor(requestUrl(url, { ...always, ...headers })),
           headers: { ...always, ...headers, 'content-type': 'application/x-www-form-urlencoded' },
           payload,
         }),
@@ -185,7 +189,7 @@ export function createTestClient(app: FastifyInstance, headers: Record<string, s
       await client.get('/login/code');
       return client.post('/login/code', { code: sim.lastCode(ALICE.phone) as string });
     },
-    sessionId: () => jar.cookies.sid ?? jar.cookies['__Host-sid'],
+    sessionId: () => jar.sessionId(),
   };
   return client;
 }

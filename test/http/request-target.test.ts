@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOriginForm } from '../../src/http/request-target.ts';
 import { ALICE, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
+import { createCookieJar } from '../helpers/cookie-jar.ts';
 
 /** Sends `head` (CRLF line endings added) and `body`; resolves with everything read until the server closes
  * (the head must say `Connection: close`; ending our side first would make Node abort the request). */
@@ -32,8 +33,11 @@ describe('request targets', () => {
 
   /** The headers and form of a browser that has just loaded /login, posting Alice's right password. */
   async function rightPasswordForm() {
-    const page = await fetch(`http://127.0.0.1:${port}/login`);
-    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const url = `http://127.0.0.1:${port}/login`;
+    const page = await fetch(url);
+    const jar = createCookieJar(url);
+    jar.storeHeaders(url, page.headers.getSetCookie());
+    const cookie = jar.header(url);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1];
     const body = new URLSearchParams({ _csrf: csrf, email: ALICE.email, password: ALICE.password }).toString();
     const headers = [`Host: 127.0.0.1:${port}`, `Cookie: ${cookie}`, 'Content-Type: application/x-www-form-urlencoded', `Content-Length: ${body.length}`, 'Connection: close'];

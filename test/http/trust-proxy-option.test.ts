@@ -3,7 +3,7 @@ import proxyAddr from '@fastify/proxy-addr';
 import { describe, expect, it } from 'vitest';
 import { trustProxyOption } from '../../src/http/trust-proxy.ts';
 import { startTestApp } from '../helpers/test-app.ts';
-import { csrfFrom } from '../helpers/cookie-jar.ts';
+import { createCookieJar, csrfFrom } from '../helpers/cookie-jar.ts';
 import { auditRows } from '../helpers/audit.ts';
 
 describe('trustProxyOption', () => {
@@ -28,12 +28,13 @@ describe('trustProxyOption', () => {
       const attempt = async (remoteAddress: string) => {
         const headers = { 'x-forwarded-for': '203.0.113.5', 'x-forwarded-proto': 'https' };
         const page = await t.app.inject({ method: 'GET', url: '/login', headers, remoteAddress });
-        const cookies = Object.fromEntries(page.cookies.map((c) => [c.name, c.value]));
+        const jar = createCookieJar();
+        jar.store(page);
         await t.app.inject({
           method: 'POST',
           url: '/login',
           remoteAddress,
-          cookies,
+          cookies: jar.cookies,
           headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
           payload: new URLSearchParams({ _csrf: csrfFrom(page.body), email: 'nobody@example.com', password: 'x' }).toString(),
         });

@@ -68,7 +68,7 @@ describe('password budgets', () => {
     expect(back.headers.location).toBe('/login/code');
     // a device cookie for another account, or a forged one, is no help
     const forged = createTestClient(t.app);
-    forged.jar.cookies.device = 'abc.def';
+    forged.jar.set('device=abc.def; Path=/');
     expect((await forged.post('/login', { email: ALICE.email, password: ALICE.password }, from('192.0.2.8'))).statusCode).toBe(429);
   });
 

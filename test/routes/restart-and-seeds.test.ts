@@ -38,7 +38,7 @@ describe('restart', () => {
       const codePage = await second.app.inject({ method: 'GET', url: '/login/code', cookies: pending.jar.cookies });
       expect(codePage.statusCode).toBe(200);
       const again = createTestClient(second.app);
-      Object.assign(again.jar.cookies, pending.jar.cookies);
+      again.jar.copyFrom(pending.jar);
       await again.get('/login/code');
       expect((await again.post('/login/code', { code })).headers.location).toBe('/');
     } finally {

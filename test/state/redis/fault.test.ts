@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StateBackend } from '../../../src/backends/backend.ts';
 import { isBackendUnavailable } from '../../../src/backends/unavailable.ts';
 import { openRedisState } from '../../../src/state/redis/state.ts';
-import { eventually, sparePort, startRedis, stopRedis } from './own-redis-server.ts';
+import { eventually, startRedis, stopRedis } from './own-redis-server.ts';
+import { freePort } from '../../helpers/server-process.ts';
 import { RULES, destroySession, getSession, sessionExpiringAt, setSession, signedIn } from './redis-test-kit.ts';
 
 const PASSWORD = 'fault-test-secret-3141';
@@ -30,7 +31,7 @@ describe('Redis going away and coming back', () => {
   });
 
   it('fails fast while down, never with the password, and the same client works again after a restart', async () => {
-    const port = await sparePort();
+    const port = await freePort();
     const url = `redis://:${PASSWORD}@127.0.0.1:${port}/0`;
     server = await startRedis(port, PASSWORD);
     const reported: Error[] = [];
@@ -79,7 +80,7 @@ describe('Redis going away and coming back', () => {
   });
 
   it('a Redis that hangs instead of refusing fails calls after the command timeout, then recovers', async () => {
-    const port = await sparePort();
+    const port = await freePort();
     server = await startRedis(port, PASSWORD);
     state = await openRedisState(`redis://:${PASSWORD}@127.0.0.1:${port}`, { rules: RULES, limitOverrides: {}, keyPrefix: PREFIX, commandTimeoutMs: 300 });
     await setSession(state.sessions, 'sid', sessionExpiringAt(null));
@@ -93,7 +94,7 @@ describe('Redis going away and coming back', () => {
   });
 
   it('a call in flight when Redis dies fails at once and is not replayed after the reconnect', async () => {
-    const port = await sparePort();
+    const port = await freePort();
     server = await startRedis(port, PASSWORD);
     state = await openRedisState(`redis://:${PASSWORD}@127.0.0.1:${port}`, { rules: RULES, limitOverrides: {}, keyPrefix: PREFIX, commandTimeoutMs: 10_000 });
     server.kill('SIGSTOP'); // the consume is written to the socket and waits for a reply
@@ -116,7 +117,7 @@ describe('Redis going away and coming back', () => {
   });
 
   it('a start with Redis unreachable stops with an unavailable error that names no password', async () => {
-    const port = await sparePort();
+    const port = await freePort();
     const started = Date.now();
     const error = await openRedisState(`redis://:${PASSWORD}@127.0.0.1:${port}`, { rules: RULES, limitOverrides: {}, keyPrefix: PREFIX }).then(
       () => new Error('opened'),
@@ -129,7 +130,7 @@ describe('Redis going away and coming back', () => {
   });
 
   it('a wrong password stops the start without the password anywhere in the error, its cause included', async () => {
-    const port = await sparePort();
+    const port = await freePort();
     server = await startRedis(port, PASSWORD);
     const reported: Error[] = [];
     const error = await openRedisState(`redis://:wrong-${PASSWORD}@127.0.0.1:${port}`, { rules: RULES, limitOverrides: {}, keyPrefix: PREFIX, onConnectionError: (e) => reported.push(e) }).then(
@@ -144,7 +145,7 @@ describe('Redis going away and coming back', () => {
   });
 
   it('closes cleanly while Redis is down', async () => {
-    const port = await sparePort();
+    const port = await freePort();
     server = await startRedis(port, PASSWORD);
     state = await openRedisState(`redis://:${PASSWORD}@127.0.0.1:${port}`, { rules: RULES, limitOverrides: {}, keyPrefix: PREFIX });
     await stopRedis(server);
