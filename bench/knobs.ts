@@ -10,6 +10,8 @@
 //   read them with `node bench/profile-summary.ts DIR/signed-in.cpuprofile`.
 // BENCH_POSTGRES_URL and BENCH_REDIS_URL: see postgres-redis.ts; a row whose server does not answer
 //   is reported as skipped.
+// BENCH_PACED_RATE req/s: the rate of row (3)'s paced page (default: a quarter of row (1)'s req/s),
+//   to compare runs at one rate when the page's own speed has moved.
 // The app servers get this process's environment, so `UV_THREADPOOL_SIZE=1 npm run bench` measures
 // that pool size.
 import type { LoadSettings } from './scenarios.ts';
@@ -30,3 +32,6 @@ const only = env.BENCH_ONLY?.split(',');
 export const runs = (part: string) => !only || only.includes(part);
 
 export const profileDir = env.BENCH_PROFILE || undefined;
+
+export const pacedRate = env.BENCH_PACED_RATE ? Number(env.BENCH_PACED_RATE) : undefined;
+if (pacedRate !== undefined && !(Number.isInteger(pacedRate) && pacedRate > 0)) throw new Error(`BENCH_PACED_RATE must be a whole number > 0, not ${env.BENCH_PACED_RATE}`);

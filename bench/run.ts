@@ -12,7 +12,7 @@ import { startServer } from './servers.ts';
 import type { BenchServer, StartOptions } from './servers.ts';
 import { fetchCsrfPair, probe, signInOnce } from './signin-flow.ts';
 import { anonymousHome, bareRoot, homeWhilePasswordStep, measure, passwordStep, signedInHome } from './scenarios.ts';
-import { profileDir, rounds, runs, settings } from './knobs.ts';
+import { pacedRate, profileDir, rounds, runs, settings } from './knobs.ts';
 import { measureSessionsAtScale } from './sessions-at-scale.ts';
 import { measureArgon2 } from './argon2-cost.ts';
 import { benchBackends } from './postgres-redis.ts';
@@ -101,7 +101,7 @@ try {
     rows.push(onceRow('(3) password step (argon2id + Verify start)', alone));
     // A quarter of the page's measured capacity: the server has time to spare, so the p99 shows
     // waiting for the event loop (or a core), not a queue of our own making.
-    const ratePerS = homeRps ? Math.max(100, Math.round(homeRps / 4 / 100) * 100) : 1000;
+    const ratePerS = pacedRate ?? (homeRps ? Math.max(100, Math.round(homeRps / 4 / 100) * 100) : 1000);
     log(`(3) protected page at ${ratePerS} req/s, alone then during the password step`);
     const { idle, underLoad, passwordUnderLoad } = await homeWhilePasswordStep(settings, app, home, ratePerS, password);
     const factor = underLoad.p99Ms / idle.p99Ms;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ALICE, SESSION_SECRET, seededDir, simulatorOptions, startTestApp, verifyEnv } from './helpers/test-app.ts';
 import { MIGRATIONS, SERVER, browser, folders, freePort, startServer } from './helpers/server-process.ts';
 import { startVerifySimulator } from '../src/verify-simulator/index.ts';
+import { nodeTs } from './helpers/node-ts.ts';
 
 describe('npm start with no configuration (demo mode)', () => {
   it('runs on SQLite with the simulator, says so loudly, prints each code, and the demo account signs in', async () => {
@@ -72,7 +73,7 @@ describe('production', () => {
     await demo.waitFor(/Server listening/);
     demo.child.kill('SIGTERM');
     await demo.exited;
-    const prod = spawn(process.execPath, [SERVER], {
+    const prod = spawn(process.execPath, nodeTs(SERVER), {
       cwd: demo.cwd,
       env: { PATH: process.env.PATH ?? '', MIGRATIONS_DIR: MIGRATIONS, NODE_ENV: 'production', SESSION_SECRET, VONAGE_API_KEY: 'k', VONAGE_API_SECRET: 's' },
     });

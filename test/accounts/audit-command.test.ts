@@ -6,6 +6,7 @@ import { openDatabase } from '../../src/db/connection.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { applyMigrations } from '../../src/db/migrations.ts';
 import { useTempDir, writeFiles } from '../db/temp-dir.ts';
+import { nodeTs } from '../helpers/node-ts.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const MIGRATIONS = path.join(REPO_ROOT, 'migrations');
@@ -20,7 +21,7 @@ async function audit(args: string[], env: Record<string, string>, cwd = REPO_ROO
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      ['--experimental-strip-types', cwd === REPO_ROOT ? 'src/accounts/audit-command.ts' : command, ...args],
+      nodeTs(cwd === REPO_ROOT ? 'src/accounts/audit-command.ts' : command, ...args),
       { env: childEnv, cwd },
     );
     return { code: 0, stdout, stderr };

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/accounts/passwords.ts';
+import { nodeTs } from '../helpers/node-ts.ts';
 
 const COMMAND = path.resolve(import.meta.dirname, '../../src/accounts/hash-password-command.ts');
 const ARGON2ID_HASH = /^\$argon2id\$v=19\$[^$\s]+\$[^$\s]+\$[^$\s]+$/;
@@ -11,7 +12,7 @@ type Outcome = { code: number | null; stdout: string; stderr: string };
 /** Runs the command with `input` piped to stdin, as `echo pw | npm run hash-password` would. */
 function hashPiped(input: string): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [COMMAND], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, nodeTs(COMMAND), { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -65,7 +66,7 @@ const hasScript = spawnSync('script', ['--version']).status === 0;
 /** Types each answer once its prompt appears; returns everything the terminal showed. */
 function hashOnTerminal(answers: [prompt: string, keys: string][]): Promise<{ code: number | null; screen: string }> {
   return new Promise((resolve, reject) => {
-    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(COMMAND)}`;
+    const command = [process.execPath, ...nodeTs(COMMAND)].map((part) => JSON.stringify(part)).join(' ');
     const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], { stdio: 'pipe' });
     const pending = [...answers];
     let screen = '';

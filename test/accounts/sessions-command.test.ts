@@ -9,6 +9,7 @@ import { sessionRules } from '../../src/session/signin-state.ts';
 import { createSqliteSessionStore } from '../../src/session/sqlite-session-store.ts';
 import { useTempDir, writeFiles } from '../db/temp-dir.ts';
 import { HOUR, inAnHour, setSession } from '../helpers/session-calls.ts';
+import { nodeTs } from '../helpers/node-ts.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const MIGRATIONS = path.join(REPO_ROOT, 'migrations');
@@ -24,7 +25,7 @@ async function sessions(args: string[], env: Record<string, string>, cwd = REPO_
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      ['--experimental-strip-types', path.join(REPO_ROOT, 'src/accounts/sessions-command.ts'), ...args],
+      nodeTs(path.join(REPO_ROOT, 'src/accounts/sessions-command.ts'), ...args),
       { env: childEnv, cwd },
     );
     return { code: 0, stdout, stderr };

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
 import { useTempDir, writeFiles } from './temp-dir.ts';
+import { nodeTs } from '../helpers/node-ts.ts';
 
 const COMMAND = path.resolve(import.meta.dirname, '../../src/db/migrate-command.ts');
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -14,7 +15,7 @@ async function migrate(env: Record<string, string>, cwd = REPO_ROOT): Promise<Ou
   // Only what the test sets: no DATABASE_URL from the surrounding shell may leak in.
   const childEnv = { PATH: process.env.PATH ?? '', ...env };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [COMMAND], { env: childEnv, cwd });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, nodeTs(COMMAND), { env: childEnv, cwd });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../helpers/server-process.ts';
+import { nodeTs } from '../helpers/node-ts.ts';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 /** Settings that would take the server out of demo mode, or somewhere else, if inherited. */
@@ -36,7 +37,7 @@ export async function startDemoServer(): Promise<DemoServer> {
     DATABASE_URL: `sqlite:${join(dir, 'data', 'app.db')}`,
     MIGRATIONS_DIR: join(REPO, 'migrations'),
   });
-  const child = spawn(process.execPath, [join(REPO, 'src', 'server.ts')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, nodeTs(join(REPO, 'src', 'server.ts')), { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const errors: string[] = [];
   const codes: string[] = [];

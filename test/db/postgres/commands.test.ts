@@ -7,13 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../../src/db/connection.ts';
 import { applyPostgresMigrations } from '../../../src/db/postgres/migrations.ts';
 import { HASH, REPO_MIGRATIONS, sql, useFreshDatabases } from './fresh-database.ts';
+import { nodeTs } from '../../helpers/node-ts.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 const MINUTE = 60_000;
 
 async function audit(args: string[], env: Record<string, string>) {
   const childEnv = { PATH: process.env.PATH ?? '', ...env };
-  return promisify(execFile)(process.execPath, ['src/accounts/audit-command.ts', ...args], { cwd: REPO_ROOT, env: childEnv }).then(
+  return promisify(execFile)(process.execPath, nodeTs('src/accounts/audit-command.ts', ...args), { cwd: REPO_ROOT, env: childEnv }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );

@@ -13,6 +13,7 @@ import { applyPostgresMigrations, MIGRATION_LOCK_KEY } from '../../../src/db/pos
 import { createPool } from '../../../src/db/postgres/pool.ts';
 import { useTempDir, writeFiles } from '../temp-dir.ts';
 import { asAdmin, HASH, REPO_MIGRATIONS, sql, useFreshDatabases } from './fresh-database.ts';
+import { nodeTs } from '../../helpers/node-ts.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
@@ -148,7 +149,7 @@ describe('PostgreSQL migration runner', () => {
   it('npm run migrate applies to a postgres DATABASE_URL, prints what it applied, and never prints the password', async () => {
     const { url } = await freshDatabase();
     const run = (env: Record<string, string>) =>
-      promisify(execFile)(process.execPath, ['src/db/migrate-command.ts'], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env } }).then(
+      promisify(execFile)(process.execPath, nodeTs('src/db/migrate-command.ts'), { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env } }).then(
         ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
         (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
       );
