@@ -37,17 +37,18 @@ export async function createFixture(accounts: number): Promise<Fixture> {
   mkdirSync(join(dir, 'seeds'));
   const hash = await hashPassword(BENCH_PASSWORD);
   // One INSERT … SELECT over a counter, so seeding thousands of accounts is one statement; the
-  // same rows as benchAccount(1…accounts) on either engine.
+  // same rows as benchAccount(1…accounts) on either engine. must_change_password 0: the bench
+  // signs them in and measures their pages, not the forced password change.
   writeFileSync(
     join(dir, 'seeds', '0100_bench_accounts.sql'),
-    `INSERT INTO users (email, phone, password_hash)
+    `INSERT INTO users (email, phone, password_hash, must_change_password)
      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${accounts})
-     SELECT 'user' || i || '@bench.test', '+1555' || printf('%07d', i), '${hash}' FROM n;\n`,
+     SELECT 'user' || i || '@bench.test', '+1555' || printf('%07d', i), '${hash}', 0 FROM n;\n`,
   );
   writeFileSync(
     join(dir, 'seeds', '0100_bench_accounts.postgres.sql'),
-    `INSERT INTO users (email, phone, password_hash)
-     SELECT 'user' || i || '@bench.test', '+1555' || lpad(i::text, 7, '0'), '${hash}' FROM generate_series(1, ${accounts}) AS i;\n`,
+    `INSERT INTO users (email, phone, password_hash, must_change_password)
+     SELECT 'user' || i || '@bench.test', '+1555' || lpad(i::text, 7, '0'), '${hash}', 0 FROM generate_series(1, ${accounts}) AS i;\n`,
   );
   const sim = await startVerifySimulator({ apiKey: API_KEY, apiSecret: API_SECRET });
   const databasePath = join(dir, 'app.db');

@@ -26,6 +26,9 @@ CREATE TRIGGER users_credentials_changed_forget_browsers AFTER UPDATE OF phone, 
   FOR EACH ROW WHEN (NEW.phone IS DISTINCT FROM OLD.phone OR NEW.password_hash IS DISTINCT FROM OLD.password_hash)
   EXECUTE FUNCTION forget_remembered_browsers();
 
+CREATE TRIGGER users_disabled_forget_browsers AFTER UPDATE OF disabled ON users
+  FOR EACH ROW WHEN (NEW.disabled = 1) EXECUTE FUNCTION forget_remembered_browsers();
+
 CREATE TABLE recovery_codes (
   user_id integer NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   code_hash text NOT NULL,

@@ -27,8 +27,16 @@ BEGIN
   DELETE FROM remembered_browsers WHERE user_id = NEW.id;
 END;
 
--- Ten single-use codes for when the phone is gone. Each is random enough (50 bits) that a
--- SHA-256 of it is a safe way to keep it; `used_at` is set in the one statement that accepts it.
+-- Disabling an account forgets its browsers too: enabling it again asks for a code again.
+CREATE TRIGGER users_disabled_forget_browsers AFTER UPDATE OF disabled ON users
+WHEN NEW.disabled = 1
+BEGIN
+  DELETE FROM remembered_browsers WHERE user_id = NEW.id;
+END;
+
+-- Ten single-use codes for when the phone is gone: 16 random digits (53 bits) each, kept as an
+-- HMAC-SHA-256 keyed from SESSION_SECRET (src/accounts/recovery-codes.ts), so that a copy of the
+-- database alone cannot be searched for them; `used_at` is set in the one statement that accepts it.
 CREATE TABLE recovery_codes (
   user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   code_hash TEXT NOT NULL,

@@ -16,10 +16,13 @@ import type { ServerTimeouts } from './http/server-timeouts.ts';
 import { RequestLinesAtDebug, lazyChildLogger } from './http/request-log.ts';
 import { verifyAgainstDummy } from './accounts/passwords.ts';
 import { createAccountCache } from './accounts/account-cache.ts';
+import { createRecoveryCodes } from './accounts/recovery-codes.ts';
 import { sessionRules } from './session/signin-state.ts';
 import type { SessionTimes } from './session/signin-state.ts';
 import { cookieNames, createLoginCookies } from './session/login-cookies.ts';
 import signIn from './session/signin.ts';
+import rememberBrowser from './session/remember-browser.ts';
+import { createAccountSessions } from './session/account-sessions.ts';
 import csrf from './session/csrf.ts';
 import { sessionIdGenerator } from './session/session-ids.ts';
 import { createBudgets } from './state/budgets.ts';
@@ -31,6 +34,9 @@ import loginRoutes from './routes/login.ts';
 import codeRoutes from './routes/code.ts';
 import logoutRoutes from './routes/logout.ts';
 import homeRoutes from './routes/home.ts';
+import recoveryCodesRoutes from './routes/recovery-codes.ts';
+import accountPasswordRoutes from './routes/account-password.ts';
+import accountSessionsRoutes from './routes/account-sessions.ts';
 import healthRoutes from './routes/health.ts';
 import type { RouteDeps } from './routes/route-deps.ts';
 import { chooseVerifyClient } from './verify/choose-verify-client.ts';
@@ -164,13 +170,30 @@ async function buildOnBackends(
   const cookies = createLoginCookies(names, DEVICE_COOKIE_DAYS);
   const accountCache = createAccountCache(accounts);
   await app.register(signIn, { names, cookies, store: sessionStore, accountCache, audit, budgets, times });
+  await app.register(rememberBrowser, {
+    cookieName: names.remember,
+    secure: config.production,
+    store: database.rememberedBrowsers,
+    days: config.rememberDeviceDays,
+  });
   await app.register(pages, { brand: config.verify.brand, demoAccount, templatesDir: root('templates') });
   await app.register(errorPages);
-  const deps: RouteDeps = { accounts, audit, verify, budgets, limits, allowedCountries: config.verifyAllowedCountries };
+  const deps: RouteDeps = {
+    accounts,
+    audit,
+    verify,
+    budgets,
+    limits,
+    recoveryCodes: createRecoveryCodes(database.recoveryCodes, config.sessionSecrets),
+    allowedCountries: config.verifyAllowedCountries,
+  };
   await app.register(loginRoutes, deps);
   await app.register(codeRoutes, deps);
   await app.register(logoutRoutes, deps);
   await app.register(homeRoutes, deps);
+  await app.register(recoveryCodesRoutes, deps);
+  await app.register(accountPasswordRoutes, deps);
+  await app.register(accountSessionsRoutes, { ...deps, sessions: createAccountSessions(sessionStore, times) });
   await app.register(healthRoutes, { health: backends.health });
   return app;
 }

@@ -42,6 +42,8 @@ export interface Config {
   /** …and this long after sign-in, however active. */
   sessionMaxHours: number;
   auditRetentionDays: number;
+  /** "Remember this browser" skips the code step for this many days; 0 turns the feature off. */
+  rememberDeviceDays: number;
   /** Calling codes (`['1', '44']`) whose phones may be sent a code; `[]` allows all. See phoneAllowed. */
   verifyAllowedCountries: string[];
   verify: VerifyConfig;
@@ -92,6 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionIdleMinutes,
     sessionMaxHours,
     auditRetentionDays: number('AUDIT_RETENTION_DAYS', 90, 1, 3650, 'days'),
+    rememberDeviceDays: number('REMEMBER_DEVICE_DAYS', 30, 0, 365, 'days'),
     verifyAllowedCountries: asConfigError(() => parseAllowedCountries(get('VERIFY_ALLOWED_COUNTRIES'))),
     verify: loadVerifyConfig(get, production),
     warnings: [],

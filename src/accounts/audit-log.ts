@@ -18,7 +18,17 @@ export type AuditEvent =
   | 'code-locked-out'
   | 'signin-cancelled'
   | 'signed-out'
-  | 'session-ended';
+  | 'session-ended'
+  | 'browser-remembered'
+  | 'code-skipped-remembered-browser'
+  | 'session-revoked'
+  | 'sessions-revoked-others'
+  | 'recovery-codes-issued'
+  | 'recovery-code-used'
+  | 'recovery-code-failed'
+  | 'recovery-codes-regenerated'
+  | 'password-changed'
+  | 'password-change-failed';
 
 /** Where a request came from, as the trusted proxy saw it. */
 export interface RequestOrigin {

@@ -3,12 +3,12 @@
 // Exit 0: done (perhaps nothing to show); 1: no such account, or the database or Redis cannot be
 // used; 2: bad flags.
 import fs from 'node:fs';
-import Bowser from 'bowser';
 import type { Session } from 'fastify';
 import { parseRedisUrl } from '../backends/redis-url.ts';
 import { openDatabase, parseDatabaseUrl } from '../db/connection.ts';
 import type { DatabaseLocation } from '../db/connection.ts';
 import type { AuthSessionStore } from '../session/auth-session-store.ts';
+import { browserName, printable } from '../session/browser-name.ts';
 import { sessionRules, stateOf } from '../session/signin-state.ts';
 import type { SessionTimes } from '../session/signin-state.ts';
 import { createSqliteSessionStore } from '../session/sqlite-session-store.ts';
@@ -24,7 +24,6 @@ const USAGE =
 const HOUR_MS = 60 * 60 * 1000;
 /** Redis answers within this at the start, or the command gives up (as the app does). */
 const REDIS_CONNECT_MS = 5000;
-const BROWSER_WIDTH = 40;
 
 class UsageError extends Error {}
 
@@ -224,35 +223,6 @@ function formatList(account: Account, listed: Listed[], times: SessionTimes): st
 }
 
 const time = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
-
-/** "Firefox 133 on Linux"; a user agent no browser can be read from is shown shortened, as it is. */
-function browserName(userAgent: string | undefined): string {
-  if (!userAgent) return '-';
-  let parsed: Bowser.Parser.ParsedResult | undefined;
-  try {
-    parsed = Bowser.parse(userAgent);
-  } catch {
-    parsed = undefined;
-  }
-  const name = parsed?.browser.name;
-  if (!name) return shorten(printable(userAgent), BROWSER_WIDTH);
-  const major = /^\d+/.exec(parsed?.browser.version ?? '')?.[0];
-  const os = parsed?.os.name;
-  return shorten(printable(`${name}${major ? ` ${major}` : ''}${os ? ` on ${os}` : ''}`), BROWSER_WIDTH);
-}
-
-/** Addresses and user agents come from clients: control characters would drive the admin's terminal. */
-function printable(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (char) => {
-    const code = char.codePointAt(0) as number;
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
-  });
-}
-
-function shorten(text: string, width: number): string {
-  const chars = [...text];
-  return chars.length <= width ? text : `${chars.slice(0, width - 1).join('')}…`;
-}
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));

@@ -4,6 +4,8 @@
 // one atomic step inside the engine (see each implementation).
 import type { AccountStore } from '../accounts/account-store.ts';
 import type { AuditLog } from '../accounts/audit-log.ts';
+import type { RecoveryCodeStore } from '../accounts/recovery-code-store.ts';
+import type { RememberedBrowserStore } from '../accounts/remembered-browsers.ts';
 import type { AuthSessionStore, SessionRules } from '../session/auth-session-store.ts';
 import type { LimitName, LimitSettings, Limits } from '../state/limits.ts';
 
@@ -28,6 +30,10 @@ export interface DatabaseBackend extends StateBackend {
   engine: 'sqlite' | 'postgres';
   accounts: AccountStore;
   audit: AuditLog;
+  /** "Remember this browser" tokens (hashed), always in the database. */
+  rememberedBrowsers: RememberedBrowserStore;
+  /** Recovery codes (hashed): spent in one atomic step each. */
+  recoveryCodes: RecoveryCodeStore;
   /** Audit events older than this many days are deleted; returns how many. */
   pruneAudit(retentionDays: number): Promise<number>;
   /** The demo account, by email (demo mode creates it; production refuses to start with it). */

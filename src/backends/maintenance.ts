@@ -1,6 +1,6 @@
-// Periodic clean-up on unref'd timers: expired sessions, tombstones and counters every ten
-// minutes, audit events past AUDIT_RETENTION_DAYS every hour (and once at start). A failed run
-// is reported and simply tried again next time (a backend may be down for a moment).
+// Periodic clean-up on unref'd timers: expired sessions, tombstones, counters and remembered
+// browsers every ten minutes, audit events past AUDIT_RETENTION_DAYS every hour (and once at
+// start). A failed run is reported and simply tried again next time (a backend may be down).
 import type { Backends } from './open-backends.ts';
 
 const STATE_INTERVAL_MS = 10 * 60 * 1000;
@@ -13,7 +13,8 @@ export function startMaintenance(
 ): { stop(): void } {
   const { database, state } = backends;
   const pruneState = () => {
-    const runs = state === database ? [database.prune()] : [state.prune(), database.prune()];
+    const runs: Array<Promise<unknown>> = state === database ? [database.prune()] : [state.prune(), database.prune()];
+    runs.push(database.rememberedBrowsers.pruneExpired());
     Promise.all(runs).catch((error) => onError(error, 'state'));
   };
   const pruneAudit = () => {

@@ -4,6 +4,8 @@
 import type { DatabaseBackend, StateOptions } from '../backends/backend.ts';
 import { createAccountStore } from '../accounts/account-store.ts';
 import { createAuditLog } from '../accounts/audit-log.ts';
+import { createRecoveryCodeStore } from '../accounts/recovery-code-store.ts';
+import { createRememberedBrowserStore } from '../accounts/remembered-browsers.ts';
 import { pruneAuditLog } from '../accounts/audit-retention.ts';
 import { createSqliteSessionStore } from '../session/sqlite-session-store.ts';
 import { createSqliteLimits } from '../state/sqlite-limits.ts';
@@ -36,6 +38,8 @@ export async function openSqliteBackend(path: string, options: StateOptions & { 
     appliedMigrations: applied,
     accounts: createAccountStore(db),
     audit: createAuditLog(db),
+    recoveryCodes: createRecoveryCodeStore(db),
+    rememberedBrowsers: createRememberedBrowserStore(db),
     sessions,
     limits,
     async ping() {

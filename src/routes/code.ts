@@ -10,18 +10,28 @@ import type { PendingSignIn } from '../session/signin-state.ts';
 import { stillBelongs } from '../session/signin-state.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
 import { normalizeCode } from '../verify/code-shape.ts';
+import { normalizeRecoveryCode } from '../accounts/recovery-codes.ts';
+import { recoverySignInSteps } from './recovery-sign-in.ts';
 import { logVerifyFailure } from '../verify/start-verification.ts';
 import type { VerifyFailure } from '../verify/verify-client.ts';
-import { describeWait } from '../state/limits.ts';
+import { LIMITS, describeWait } from '../state/limits.ts';
 import type { Verdict } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
 import { addressKey } from '../http/address-key.ts';
 import codeActionRoutes from './code-actions.ts';
 
-const codeBody = formBody({ code: { type: 'string', maxLength: 32 } }, ['code']);
+// `remember`: the "Remember this browser" checkbox (src/session/remember-browser.ts), sent only when ticked.
+const codeBody = formBody({ code: { type: 'string', maxLength: 32 }, remember: { type: 'string', maxLength: 8 } }, ['code']);
 /** Failures where Vonage judged the code: only these count against the account's code budget. */
 const GUESSES: ReadonlySet<VerifyFailure> = new Set(['wrong-code', 'too-many-attempts']);
 const BUSY_MS = 1000;
+/** The account's resend cooldown (budgets.ts) began as the latest code went out, just before `sentAt`. */
+const RESEND_COOLDOWN_MS = LIMITS['send-cooldown'].seconds * 1000;
+
+/** Whole seconds until "Send a new code" is accepted: the page shows it and code-page.js counts it down. */
+export function resendWaitSeconds(pending: PendingSignIn, now = Date.now()): number {
+  return Math.max(0, Math.ceil((pending.sentAt + RESEND_COOLDOWN_MS - now) / 1000));
+}
 
 const CODE_NOTICES = { resent: 'Your code is on its way again; it may come as a phone call this time.' } as const;
 
@@ -49,13 +59,13 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       reply.redirect(signIn.state(request) === 'signed-in' ? '/' : '/login', 303);
       return undefined;
     },
-    async show(reply, status, pending, error, notice) {
-      const account = reply.request.account ?? (await accounts.findById(pending.userId));
-      return reply.page(status, 'code', 'Enter your code', { maskedPhone: account ? maskPhone(account.phone) : '•••', error, notice });
-    },
+    show: (reply, status, pending, error, notice) => showPage(reply, status, pending, error, notice),
     throttled(reply, pending, verdict, message) {
       setRetryAfter(reply, verdict.retryAfterMs);
-      return page.show(reply, 429, pending, `${message} Try again in ${describeWait(verdict.retryAfterMs)}.`);
+      // A refused resend counts down to the cooldown's end in the store: another sign-in to this
+      // account (another browser) may have begun it after this one's code went out.
+      const cooldownMs = 'limit' in verdict && verdict.limit === 'send-cooldown' ? verdict.retryAfterMs : 0;
+      return showPage(reply, 429, pending, `${message} Try again in ${describeWait(verdict.retryAfterMs)}.`, undefined, cooldownMs);
     },
     busy(reply, pending) {
       return page.throttled(reply, pending, { retryAfterMs: BUSY_MS }, 'Your last request for this sign-in is still being handled.');
@@ -65,6 +75,15 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       return verdict.ok ? undefined : page.throttled(reply, pending, verdict, 'Too many requests from your network.');
     },
   };
+  const recovery = recoverySignInSteps(deps, page, signIn);
+
+  /** The code form; `resendIn` (seconds) goes on the resend button for code-page.js to count down. */
+  async function showPage(reply: FastifyReply, status: number, pending: PendingSignIn, error?: string, notice?: string, cooldownMs = 0) {
+    const account = reply.request.account ?? (await accounts.findById(pending.userId));
+    const resendIn = Math.max(resendWaitSeconds(pending), Math.ceil(cooldownMs / 1000));
+    const resendWait = resendIn > 0 ? describeWait(resendIn * 1000) : undefined;
+    return reply.page(status, 'code', 'Enter your code', { maskedPhone: account ? maskPhone(account.phone) : '•••', error, notice, resendIn, resendWait, rememberDays: app.rememberBrowser.days });
+  }
 
   app.get('/login/code', async (request, reply) => {
     const pending = await page.pendingOr303(request, reply);
@@ -81,8 +100,11 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       if (!pending) return reply;
       const refused = await page.perAddress(request, reply, pending);
       if (refused) return refused;
-      const code = normalizeCode(request.body.code);
+      // 16 digits: one of the account's recovery codes, checked here instead of by Verify.
+      const recoveryCode = normalizeRecoveryCode(request.body.code);
+      const code = recoveryCode ?? normalizeCode(request.body.code);
       if (code === undefined) return page.show(reply, 400, pending, 'Enter the code from the message: digits only.');
+      if (recoveryCode) return recovery.signIn(request, reply, pending, recoveryCode, finishSignIn);
 
       const release = await signIn.holdVerifyCalls(pending);
       if (!release) return page.busy(reply, pending);
@@ -111,7 +133,8 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
     },
   );
 
-  async function finishSignIn(request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn) {
+  /** `recoveryCodesLeft`: signed in with a recovery code instead of the Verify code. */
+  async function finishSignIn(request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, recoveryCodesLeft?: number) {
     const found = await accounts.findById(pending.userId);
     const account = found && stillBelongs(found, pending) ? found : undefined;
     const goTo = account ? await signIn.complete(request, reply, account) : undefined;
@@ -122,8 +145,13 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       return reply.redirect('/login', 303);
     }
     await budgets.codeSucceeded(account.id);
-    await audit.record('code-ok', request, { userId: account.id });
-    return reply.redirect(goTo, 303);
+    if (recoveryCodesLeft === undefined) await audit.record('code-ok', request, { userId: account.id });
+    else await recovery.signedIn(request, account.id, recoveryCodesLeft);
+    if ((request.body as { remember?: string }).remember !== undefined && app.rememberBrowser.days > 0) {
+      await app.rememberBrowser.remember(reply, account.id);
+      await audit.record('browser-remembered', request, { userId: account.id });
+    }
+    return reply.redirect(await recovery.firstCodesThen(request, account.id, goTo), 303);
   }
 
   await app.register(codeActionRoutes, { ...deps, page });

@@ -74,6 +74,13 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
       await audit.record('password-ok', request, { userId: account.id });
       if (check.needsRehash) await accounts.updatePasswordHash(account.id, await hashPassword(password));
 
+      // A remembered browser of this account skips the code (never the password): no Verify call.
+      if (await app.rememberBrowser.redeem(request, reply, account.id)) {
+        const goTo = await signIn.completeRemembered(request, reply, account);
+        await audit.record('code-skipped-remembered-browser', request, { userId: account.id });
+        return reply.redirect(goTo, 303);
+      }
+
       if (!phoneAllowed(account.phone, allowedCountries)) {
         await audit.record('code-send-refused-country', request, { userId: account.id });
         return showForm(reply, 403, {

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PendingSignIn } from '../session/signin-state.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
 import type { AuditLog } from '../accounts/audit-log.ts';
+import type { RecoveryCodes } from '../accounts/recovery-codes.ts';
 import type { Budgets } from '../state/budgets.ts';
 import type { Limits } from '../state/limits.ts';
 import type { VerifyClient } from '../verify/verify-client.ts';
@@ -12,6 +13,8 @@ export interface RouteDeps {
   audit: AuditLog;
   verify: VerifyClient;
   budgets: Budgets;
+  /** The accounts' recovery codes (made, spent, replaced). */
+  recoveryCodes: RecoveryCodes;
   limits: Limits;
   /** Calling codes Verify may send to; empty allows all (VERIFY_ALLOWED_COUNTRIES). */
   allowedCountries: string[];

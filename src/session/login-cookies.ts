@@ -14,6 +14,12 @@ export const NOTICES = {
   'too-many-attempts': 'Too many wrong codes. Sign in again to get a new one.',
   'session-ended': 'Your sign-in timed out. Please start again.',
   'account-unavailable': 'Your session has ended. Please sign in again.',
+  // "Your sessions" (src/routes/account-sessions.ts)
+  'other-session-ended': 'That browser has been signed out.',
+  'other-session-gone': 'That session had already ended.',
+  'this-session': 'That is the browser you are using: sign out to end its session.',
+  'others-ended': 'Every other browser has been signed out, and no browser is remembered any more.',
+  'password-changed': 'Your password has been changed.',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 
@@ -23,6 +29,8 @@ export interface CookieNames {
   next: string;
   notice: string;
   device: string;
+  /** "Remember this browser" (src/session/remember-browser.ts): a token, not signed (see there). */
+  remember: string;
 }
 
 export function cookieNames(production: boolean): CookieNames {
@@ -33,6 +41,7 @@ export function cookieNames(production: boolean): CookieNames {
     next: `${prefix}next`,
     notice: `${prefix}notice`,
     device: `${prefix}device`,
+    remember: `${prefix}remember`,
   };
 }
 

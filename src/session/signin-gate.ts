@@ -21,13 +21,27 @@ export interface GateSteps {
 
 export type Gate = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
+/**
+ * The one protected page an account whose password an admin seeded reaches (must_change_password):
+ * every other one sends it here, remembering a GET's destination for after the change.
+ */
+export const PASSWORD_CHANGE_PATH = '/account/password';
+
 export function createGate(signIn: GateSteps, accounts: AccountCache, audit: AuditLog, cookies: LoginCookies): Gate {
-  const admit = (request: FastifyRequest, account: Account): void => {
+  /** Lets the request through (true), or answers it with the password page (false). */
+  const admit = (request: FastifyRequest, reply: FastifyReply, account: Account): boolean => {
+    if (account.mustChangePassword && request.routeOptions.url !== PASSWORD_CHANGE_PATH) {
+      const goingTo = request.method === 'GET' ? sameOriginPath(request.url) : undefined;
+      if (goingTo) cookies.rememberReturnTo(reply, goingTo);
+      reply.redirect(PASSWORD_CHANGE_PATH, 303);
+      return false;
+    }
     request.account = account;
     const signedIn = request.session.signedIn as NonNullable<typeof request.session.signedIn>;
     const now = Date.now();
     // Idle time is counted from the last write: at most one session write a minute.
     if (now - signedIn.seenAt >= SEEN_WRITE_INTERVAL_MS) request.session.signedIn = { ...signedIn, seenAt: now };
+    return true;
   };
 
   /** Resolves true when the request may go on; false when it was answered (a redirect). */
@@ -37,10 +51,7 @@ export function createGate(signIn: GateSteps, accounts: AccountCache, audit: Aud
       const signedIn = request.session.signedIn as NonNullable<typeof request.session.signedIn>;
       // Not cached, or cached with another epoch (a sign-in since re-enabling): ask the store.
       const account = await accounts.load(signedIn.userId);
-      if (account && stillBelongs(account, signedIn)) {
-        admit(request, account);
-        return true;
-      }
+      if (account && stillBelongs(account, signedIn)) return admit(request, reply, account);
       // Disabled (even if enabled again since) or deleted since sign-in: the session no longer
       // stands for anyone. A session kept in Redis is ended here; one in the database already
       // was, by the trigger.
@@ -70,8 +81,9 @@ export function createGate(signIn: GateSteps, accounts: AccountCache, audit: Aud
     if (signedIn && signIn.state(request) === 'signed-in') {
       const account = accounts.fresh(signedIn.userId);
       if (account && stillBelongs(account, signedIn)) {
-        admit(request, account);
-        return done();
+        // Sent to the password page: answered, so no `done` (see below).
+        if (admit(request, reply, account)) done();
+        return;
       }
     }
     // A callback hook that has answered must not call `done`: the route would run while the

@@ -15,7 +15,7 @@ import { createGate } from './signin-gate.ts';
 import type { Gate } from './signin-gate.ts';
 import type { AccountCache } from '../accounts/account-cache.ts';
 import { reserveSessionId } from './session-ids.ts';
-import type { CodeNotice, PendingSignIn, SessionTimes, SignInState } from './signin-state.ts';
+import type { CodeNotice, PendingSignIn, SessionTimes, SignedIn, SignInState } from './signin-state.ts';
 
 /** Enough to name a browser; the rest of a long User-Agent header is not kept. */
 const USER_AGENT_MAX = 256;
@@ -47,6 +47,11 @@ export interface SignIn {
    * ended meanwhile (a parallel cancel or logout won): nobody is signed in then.
    */
   complete(request: FastifyRequest, reply: FastifyReply, account: Account): Promise<string | undefined>;
+  /**
+   * At the password step, when a remembered browser skips the code: a new session ID, signed in,
+   * exactly as after a code (new CSRF secret, device cookie). Returns where to go.
+   */
+  completeRemembered(request: FastifyRequest, reply: FastifyReply, account: Account): Promise<string>;
   /** Destroys the session server-side, forgets the cookie, renews the CSRF secret. */
   end(request: FastifyRequest, reply: FastifyReply, notice?: NoticeKey): Promise<void>;
   /**
@@ -61,6 +66,13 @@ export interface SignIn {
    * (a code check that completed it, a logout) got there first.
    */
   claimPending(request: FastifyRequest): Promise<boolean>;
+  /**
+   * The signed-in account has just changed its password (its new session epoch in `account`):
+   * every other session of the account ends, this one gets a new ID and CSRF secret and stays
+   * signed in. Returns how many other sessions ended; undefined when this one had ended meanwhile
+   * (a parallel logout).
+   */
+  passwordChanged(request: FastifyRequest, account: Account): Promise<number | undefined>;
   cookies: LoginCookies;
 }
 
@@ -84,6 +96,25 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
   const renewCsrf = (request: FastifyRequest, reply: FastifyReply) => {
     delete request.cookies[names.csrf];
     reply.clearCookie(names.csrf, { path: '/' });
+  };
+
+  /** A new session ID holding a finished sign-in: after a code, or a remembered browser's password step. */
+  const signedInAs = async (request: FastifyRequest, reply: FastifyReply, account: Account) => {
+    await request.session.regenerate([]);
+    // A new CSRF secret, kept in the session from now on (the visitor's cookie is cleared).
+    request.session.csrfSecret = app.newCsrfSecret();
+    const now = Date.now();
+    request.session.signedIn = {
+      userId: account.id,
+      epoch: account.sessionEpoch,
+      signedInAt: now,
+      seenAt: now,
+      address: request.ip,
+      userAgent: (request.headers['user-agent'] ?? '').slice(0, USER_AGENT_MAX),
+      handle: randomBytes(12).toString('base64url'),
+    };
+    renewCsrf(request, reply);
+    cookies.issueDevice(reply, account.email);
   };
 
   const signIn: SignIn = {
@@ -117,21 +148,14 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
       // submit, only the one that ends the pending session's row goes on. The old row's
       // tombstone names the new ID, so a logout still holding the old cookie ends it too.
       if (!(await store.claim(sessionId, reserveSessionId(request)))) return undefined;
-      await request.session.regenerate([]);
-      // A new CSRF secret, kept in the session from now on (the visitor's cookie is cleared).
-      request.session.csrfSecret = app.newCsrfSecret();
-      const now = Date.now();
-      request.session.signedIn = {
-        userId: account.id,
-        epoch: account.sessionEpoch,
-        signedInAt: now,
-        seenAt: now,
-        address: request.ip,
-        userAgent: (request.headers['user-agent'] ?? '').slice(0, USER_AGENT_MAX),
-        handle: randomBytes(12).toString('base64url'),
-      };
-      renewCsrf(request, reply);
-      cookies.issueDevice(reply, account.email);
+      await signedInAs(request, reply, account);
+      return returnTo ?? '/';
+    },
+
+    async completeRemembered(request, reply, account) {
+      // From an anonymous (or pending) session, as begin() starts one: regenerate ends the old ID.
+      const returnTo = cookies.takeReturnTo(request, reply);
+      await signedInAs(request, reply, account);
       return returnTo ?? '/';
     },
 
@@ -148,6 +172,19 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
     holdVerifyCalls: (pending) => budgets.holdVerifyCalls(pending.requestId),
     stillStored: (request) => store.isLive(request.session.sessionId),
     claimPending: (request) => store.claim(request.session.sessionId),
+
+    async passwordChanged(request, account) {
+      const { sessionId } = request.session;
+      const signedIn = { ...(request.session.signedIn as SignedIn), epoch: account.sessionEpoch };
+      accountCache.forget(account.id);
+      const ended = await store.endAllForAccount(account.id, sessionId);
+      // As at the code step: the old ID's tombstone names the new one, so a logout racing this ends both.
+      if (!(await store.claim(sessionId, reserveSessionId(request)))) return undefined;
+      await request.session.regenerate([]);
+      request.session.csrfSecret = app.newCsrfSecret();
+      request.session.signedIn = signedIn;
+      return ended;
+    },
   };
 
   app.decorate('signIn', signIn);

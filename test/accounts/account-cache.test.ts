@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACCOUNT_CACHE_MS, createAccountCache } from '../../src/accounts/account-cache.ts';
 import type { Account } from '../../src/accounts/account-store.ts';
 
-const alice: Account = { id: 1, email: 'alice@example.com', phone: '+15555550100', passwordHash: 'x', sessionEpoch: 7 };
+const alice: Account = { id: 1, email: 'alice@example.com', phone: '+15555550100', passwordHash: 'x', sessionEpoch: 7, mustChangePassword: false };
 
 function countingStore(rows: Map<number, Account>) {
   const store = { reads: 0, findById: async (id: number) => (store.reads++, rows.get(id)) };

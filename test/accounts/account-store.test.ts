@@ -26,7 +26,14 @@ describe('account store', () => {
     return () => db.close();
   });
 
-  const alice = () => ({ id: aliceId, email: 'alice@example.com', phone: '+15555550100', passwordHash: ALICE_HASH, sessionEpoch: expect.any(Number) });
+  const alice = () => ({
+    id: aliceId,
+    email: 'alice@example.com',
+    phone: '+15555550100',
+    passwordHash: ALICE_HASH,
+    sessionEpoch: expect.any(Number),
+    mustChangePassword: true, // seeded with the column's default
+  });
 
   it('finds an account by email whatever its case and surrounding spaces', async () => {
     expect(await accounts.findByEmail('alice@example.com')).toEqual(alice());
@@ -70,6 +77,37 @@ describe('account store', () => {
     expect(db.prepare('SELECT updated_at FROM users WHERE id = ?').pluck().get(aliceId)).not.toBe('2000-01-01 00:00:00');
   });
 
+  it('changes the password in one statement: hash, must_change_password 0, a new session epoch, updated_at', async () => {
+    db.prepare("UPDATE users SET updated_at = '2000-01-01 00:00:00' WHERE id = ?").run(aliceId);
+    const before = (await accounts.findById(aliceId))!;
+    const newHash = '$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$bmV3aGFzaA';
+    const epoch = await accounts.changePassword(aliceId, newHash, ALICE_HASH);
+    expect(epoch).toEqual(expect.any(Number));
+    expect(epoch).not.toBe(before.sessionEpoch);
+    expect(await accounts.findById(aliceId)).toEqual({ ...alice(), passwordHash: newHash, sessionEpoch: epoch, mustChangePassword: false });
+    expect(db.prepare('SELECT updated_at FROM users WHERE id = ?').pluck().get(aliceId)).not.toBe('2000-01-01 00:00:00');
+  });
+
+  it('changes nothing when the hash is no longer the one the current password was checked against, or the account is disabled', async () => {
+    // Two changes racing: both checked the old password, only the first statement finds it.
+    const [first, second] = await Promise.all([
+      accounts.changePassword(aliceId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$Zmlyc3Q', ALICE_HASH),
+      accounts.changePassword(aliceId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$c2Vjb25k', ALICE_HASH),
+    ]);
+    expect(first).toEqual(expect.any(Number));
+    expect(second).toBeUndefined();
+    expect((await accounts.findById(aliceId))!.passwordHash).toBe('$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$Zmlyc3Q');
+    const bobId = db.prepare("SELECT id FROM users WHERE email = 'bob@example.com'").pluck().get() as number;
+    expect(await accounts.changePassword(bobId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$Ym9i', ALICE_HASH)).toBeUndefined();
+    expect(db.prepare('SELECT password_hash FROM users WHERE id = ?').pluck().get(bobId)).toBe(ALICE_HASH);
+  });
+
+  it('reads must_change_password as a boolean: 0 inserted on purpose is false', async () => {
+    db.exec(`INSERT INTO users (email, phone, password_hash, must_change_password) VALUES ('dan@example.com', '+15555550103', '${ALICE_HASH}', 0);`);
+    expect((await accounts.findByEmail('dan@example.com'))!.mustChangePassword).toBe(false);
+    expect((await accounts.findById(aliceId))!.mustChangePassword).toBe(true);
+  });
+
   it('finds nothing for an email or id of the wrong type, rather than throwing', async () => {
     // What a route could pass on from a malformed form or an old session record.
     expect(await accounts.findByEmail(['alice@example.com'] as unknown as string)).toBeUndefined();
@@ -90,7 +128,12 @@ describe('account store', () => {
     db.close();
     let lookups: Array<Promise<unknown>> = [];
     expect(() => {
-      lookups = [accounts.findByEmail('alice@example.com'), accounts.findById(aliceId), accounts.updatePasswordHash(aliceId, ALICE_HASH)];
+      lookups = [
+        accounts.findByEmail('alice@example.com'),
+        accounts.findById(aliceId),
+        accounts.updatePasswordHash(aliceId, ALICE_HASH),
+        accounts.changePassword(aliceId, ALICE_HASH, ALICE_HASH),
+      ];
     }).not.toThrow();
     for (const lookup of lookups) await expect(lookup).rejects.toThrow(/database connection is not open/);
   });

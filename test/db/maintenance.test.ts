@@ -54,6 +54,19 @@ describe('maintenance', () => {
     expect(errors).toEqual([]);
   });
 
+  it('prunes expired remembered browsers every ten minutes, and keeps live ones', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const b = await open();
+    const db = (b.database as unknown as { db: { prepare(sql: string): { run(...args: unknown[]): unknown } } }).db;
+    db.prepare("INSERT INTO users (id, email, phone, password_hash) VALUES (1, 'a@example.com', '+15555550100', '$argon2id$x')").run();
+    await b.database.rememberedBrowsers.add(1, 'expired', { createdAt: Date.now() - DAY, expiresAt: Date.now() - 1 });
+    await b.database.rememberedBrowsers.add(1, 'live', { createdAt: Date.now(), expiresAt: Date.now() + DAY });
+    const maintenance = startMaintenance(b, 90, () => {});
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(count(b, 'remembered_browsers')).toBe(1);
+    maintenance.stop();
+  });
+
   it('reports a failed run instead of throwing, and tries again next time', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const b = await open();

@@ -37,6 +37,11 @@ describe('the server in demo mode', () => {
       expect(await mainText(page)).toContain('+1 ••• ••• 0100');
       await submitCode(page, await server.nextCode(seen));
 
+      // The demo account's first full sign-in: its recovery codes, shown once, then on.
+      expect(page.url()).toBe(`${server.base}/account/recovery-codes`);
+      expect(await page.locator('.recovery-codes code').count()).toBe(10);
+      await page.getByRole('link', { name: 'Continue' }).click();
+      await page.waitForURL(`${server.base}/`);
       expect(page.url()).toBe(`${server.base}/`);
       expect(await mainText(page)).toContain(DEMO.email);
       expect(problems).toEqual([]);

@@ -49,6 +49,9 @@ describe('signing in with JavaScript disabled', () => {
   it('cancels and asks to wait for a new code without any script', async () => {
     await page.goto(url('/login'));
     await submitPassword(page, ALICE.email, ALICE.password);
+    // No script to hold the button: the page says how long, and the button stays usable.
+    expect(await textOf(page, '#resend-wait')).toMatch(/^You can ask for a new code in (29|30) seconds\.$/);
+    expect(await page.getByRole('button', { name: 'Send a new code' }).isEnabled()).toBe(true);
     await page.getByRole('button', { name: 'Send a new code' }).click();
     await page.waitForLoadState('load');
     expect(await textOf(page, '[role=alert]')).toMatch(/Try again in \d+ seconds/i);

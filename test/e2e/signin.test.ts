@@ -127,18 +127,5 @@ describe('signing in with a browser', () => {
     expect(page.url()).toBe(url('/login'));
   });
 
-  it('asks the user to wait when a new code is requested right away', async () => {
-    await signInToCodePage();
-    const sentBefore = suite.served.t.sim.sent.length;
-    await page.getByRole('button', { name: 'Send a new code' }).click();
-    await page.waitForLoadState('load');
-
-    // A 429 code page that says when to ask again; its forms still work.
-    expect(await textOf(page, '[role=alert]')).toMatch(/sent moments ago.*Try again in \d+ seconds/i);
-    expect(suite.served.t.sim.sent.length).toBe(sentBefore);
-    await screenshot(page, 'code-resend-wait');
-
-    await submitCode(page, codeForAlice()); // the first code still works
-    expect(page.url()).toBe(url('/'));
-  });
+  // The resend cooldown (a disabled button with JavaScript, a 429 page without): code-page.test.ts.
 });

@@ -27,6 +27,11 @@ const PRIVATE_KEY = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toS
 const PUBLIC_KEY = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 let aliceHash: Promise<string> | undefined;
+/**
+ * Alice has had recovery codes (one, long spent), so her sign-ins go straight on instead of first
+ * showing her a new set; test/routes/recovery-codes.test.ts deletes the row to see that page.
+ */
+const ALICE_HAD_RECOVERY_CODES = `INSERT INTO recovery_codes (user_id, code_hash, created_at, used_at) SELECT id, 'spent-in-the-test-seed', 0, 0 FROM users WHERE email = '${ALICE.email}';\n`;
 
 export type Api = 'v2' | 'legacy';
 
@@ -68,14 +73,19 @@ export function verifyEnv(api: Api, simUrl: string): Record<string, string> {
   return { VERIFY_API: api, VONAGE_API_HOST: simUrl, VERIFY_TIMEOUT_MS: '1000', ...credentials };
 }
 
-/** A folder with a seed migration for Alice, made the way the README tells admins to. */
+/**
+ * A folder with a seed migration for Alice, made the way the README tells admins to, except that
+ * it names must_change_password = 0 (she is not made to change her password at sign-in).
+ */
 export async function seededDir(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'signin-test-'));
   mkdirSync(join(dir, 'seeds'));
   aliceHash ??= hashPassword(ALICE.password);
   writeFileSync(
     join(dir, 'seeds', '0100_seed_alice.sql'),
-    `INSERT INTO users (email, phone, password_hash) VALUES ('${ALICE.email}', '${ALICE.phone}', '${await aliceHash}');\n`,
+    // must_change_password 0: Alice has chosen her own password (an admin's seed keeps the default, 1).
+    `INSERT INTO users (email, phone, password_hash, must_change_password) VALUES ('${ALICE.email}', '${ALICE.phone}', '${await aliceHash}', 0);\n` +
+      ALICE_HAD_RECOVERY_CODES,
   );
   return dir;
 }

@@ -111,7 +111,8 @@ describe('requests racing a code check', () => {
 
   it('the device cookie works for an account seeded with capitals in its email', async () => {
     const t = await start({ api: 'v2', env: { TRUST_PROXY: 'true' } });
-    await t.sql('INSERT INTO users (email, phone, password_hash) VALUES ($1, $2, $3)', [
+    // must_change_password 0: this test is about the device cookie, not the forced password change
+    await t.sql('INSERT INTO users (email, phone, password_hash, must_change_password) VALUES ($1, $2, $3, 0)', [
       'Carol.Smith@Example.com',
       '+15555550123',
       await hashPassword('carol password 1'),
@@ -119,7 +120,8 @@ describe('requests racing a code check', () => {
     const owner = t.client();
     await owner.post('/login', { email: 'carol.smith@example.com', password: 'carol password 1' });
     await owner.get('/login/code');
-    expect((await owner.post('/login/code', { code: t.sim.lastCode('+15555550123') as string })).headers.location).toBe('/');
+    // Her first full sign-in: her new recovery codes are shown first.
+    expect((await owner.post('/login/code', { code: t.sim.lastCode('+15555550123') as string })).headers.location).toBe('/account/recovery-codes');
     await owner.get('/');
     await owner.post('/logout');
     await owner.get('/login');

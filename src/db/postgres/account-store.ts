@@ -4,10 +4,12 @@
 // lower() folds ASCII letters only, exactly like SQLite's NOCASE: 'Émile' and 'émile' are two
 // accounts on both engines, whatever the database's own collation.
 import type { Account, AccountStore } from '../../accounts/account-store.ts';
+import { NEXT_SESSION_EPOCH } from '../../accounts/account-store.ts';
 import { query } from './pool.ts';
 import type { Pool } from './pool.ts';
 
-const ACCOUNT_COLUMNS = 'id, email, phone, password_hash AS "passwordHash", session_epoch AS "sessionEpoch"';
+const ACCOUNT_COLUMNS =
+  'id, email, phone, password_hash AS "passwordHash", session_epoch AS "sessionEpoch", must_change_password = 1 AS "mustChangePassword"';
 /** users.id is an integer: a larger number is no account, not a database error. */
 const MAX_ID = 2 ** 31 - 1;
 
@@ -33,6 +35,15 @@ export function createPostgresAccountStore(pool: Pool): AccountStore {
     },
     async updatePasswordHash(id, passwordHash) {
       await query(pool, 'UPDATE users SET password_hash = $1, updated_at = now() WHERE id = $2', [passwordHash, id]);
+    },
+    async changePassword(id, passwordHash, expectedHash) {
+      const [changed] = await query<{ sessionEpoch: number }>(
+        pool,
+        `UPDATE users SET password_hash = $1, must_change_password = 0, session_epoch = ${NEXT_SESSION_EPOCH}, updated_at = now()
+         WHERE id = $2 AND password_hash = $3 AND disabled = 0 RETURNING session_epoch AS "sessionEpoch"`,
+        [passwordHash, id, expectedHash],
+      );
+      return changed?.sessionEpoch;
     },
   };
 }

@@ -6,6 +6,8 @@ import type { DatabaseBackend, StateOptions } from '../../backends/backend.ts';
 import { createPostgresAccountStore } from './account-store.ts';
 import { createPostgresAuditLog, prunePostgresAuditLog } from './audit-log.ts';
 import { createPostgresLimits } from './limits.ts';
+import { createPostgresRecoveryCodeStore } from './recovery-code-store.ts';
+import { createPostgresRememberedBrowserStore } from './remembered-browsers.ts';
 import { applyPostgresMigrations } from './migrations.ts';
 import { createPool, query } from './pool.ts';
 import type { Pool } from './pool.ts';
@@ -44,6 +46,8 @@ export async function openPostgresBackend(
     appliedMigrations: applied,
     accounts: createPostgresAccountStore(pool),
     audit: createPostgresAuditLog(pool),
+    recoveryCodes: createPostgresRecoveryCodeStore(pool),
+    rememberedBrowsers: createPostgresRememberedBrowserStore(pool),
     sessions,
     limits,
     async ping() {

@@ -53,7 +53,14 @@ describe('PostgreSQL backend', () => {
     await one.createAccount({ email: 'Carol@Example.com', phone: '+15555550123', passwordHash: HASH });
     expect(await two.demoAccountExists('carol@example.COM')).toBe(true);
     const carol = await two.accounts.findByEmail('  CAROL@example.com ');
-    expect(carol).toEqual({ id: expect.any(Number), email: 'Carol@Example.com', phone: '+15555550123', passwordHash: HASH, sessionEpoch: expect.any(Number) });
+    expect(carol).toEqual({
+      id: expect.any(Number),
+      email: 'Carol@Example.com',
+      phone: '+15555550123',
+      passwordHash: HASH,
+      sessionEpoch: expect.any(Number),
+      mustChangePassword: true,
+    });
     expect(await one.accounts.findById(carol!.id)).toEqual(carol);
     await one.accounts.updatePasswordHash(carol!.id, `${HASH}2`);
     expect((await two.accounts.findById(carol!.id))!.passwordHash).toBe(`${HASH}2`);
@@ -63,6 +70,20 @@ describe('PostgreSQL backend', () => {
     await sql(database.url, 'UPDATE users SET disabled = 1 WHERE id = $1', [carol!.id]);
     expect(await one.accounts.findByEmail('carol@example.com')).toBeUndefined();
     expect(await one.accounts.findById(carol!.id)).toBeUndefined();
+  });
+
+  it('changes a password once of two changes racing from two instances, clearing must_change_password and moving the epoch', async () => {
+    await one.createAccount({ email: 'erin@example.com', phone: '+15555550126', passwordHash: HASH });
+    const erin = (await one.accounts.findByEmail('erin@example.com'))!;
+    expect(erin.mustChangePassword).toBe(true);
+    const epochs = await Promise.all([one, two, one, two].map((b, i) => b.accounts.changePassword(erin.id, `${HASH}new${i}`, HASH)));
+    const won = epochs.filter((epoch) => epoch !== undefined);
+    expect(won).toHaveLength(1);
+    const after = (await two.accounts.findById(erin.id))!;
+    expect(after).toMatchObject({ mustChangePassword: false, sessionEpoch: won[0], passwordHash: `${HASH}new${epochs.indexOf(won[0])}` });
+    expect(after.sessionEpoch).not.toBe(erin.sessionEpoch);
+    await sql(database.url, 'UPDATE users SET disabled = 1 WHERE id = $1', [erin.id]);
+    expect(await one.accounts.changePassword(erin.id, HASH, after.passwordHash)).toBeUndefined();
   });
 
   it('records audit events with ISO millisecond times, and prunes only those past retention', async () => {

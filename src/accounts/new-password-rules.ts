@@ -1,0 +1,38 @@
+// What a password a user chooses must be (ASVS 6.2.1, 6.2.4, 6.2.11; NIST SP 800-63B 3.1.1.2):
+// long enough, not about the account, not on the common-password list and not the one it
+// replaces. No composition rules: length and the list do the work.
+import { isCommonPassword } from './common-passwords.ts';
+
+export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 1024;
+/** A shorter local part ("al@…") is too likely to occur by chance to forbid inside a password. */
+const MIN_LOCAL_PART_TO_MATCH = 3;
+
+export interface PasswordContext {
+  /** The account's email. */
+  email: string;
+  /** The password it replaces (already checked to be the current one). */
+  current: string;
+}
+
+/** Characters as a person counts them: code points, after the NFKC the hash is taken over. */
+const lengthOf = (password: string) => [...password.normalize('NFKC')].length;
+
+/** Why the new password is refused (a sentence for the form), or undefined when it is fine. */
+export function newPasswordProblem(candidate: string, { email, current }: PasswordContext): string | undefined {
+  const length = lengthOf(candidate);
+  if (length < MIN_PASSWORD_LENGTH) return `Your new password must be at least ${MIN_PASSWORD_LENGTH} characters long.`;
+  if (length > MAX_PASSWORD_LENGTH) return `Your new password must be at most ${MAX_PASSWORD_LENGTH} characters long.`;
+  const folded = candidate.normalize('NFKC').toLowerCase();
+  if (candidate.normalize('NFKC') === current.normalize('NFKC')) {
+    return 'Your new password must be different from your current one.';
+  }
+  const address = email.trim().toLowerCase();
+  const at = address.lastIndexOf('@');
+  const localPart = at < 0 ? address : address.slice(0, at);
+  if (folded.includes(address) || (localPart.length >= MIN_LOCAL_PART_TO_MATCH && folded.includes(localPart))) {
+    return 'Your new password must not contain your email address or the part of it before the @.';
+  }
+  if (isCommonPassword(candidate)) return 'That password is on a list of commonly used passwords. Choose one that is harder to guess.';
+  return undefined;
+}

@@ -1,0 +1,57 @@
+// "Remember this browser": the rows of remembered_browsers on SQLite (PostgreSQL's twin is
+// src/db/postgres/remembered-browsers.ts). Only a SHA-256 of each token is stored; the token
+// itself is in the browser's cookie alone. Using a token is one atomic step that deletes its row,
+// if it is live and this account's, and stores the successor token with the same expiry: of two
+// requests presenting the same token, exactly one gets a successor. A password or phone change
+// and disabling the account forget the account's rows (triggers, migration 0003).
+import type { Database } from '../db/connection.ts';
+
+export interface RememberedBrowserStore {
+  /** Remembers a browser of this account from `createdAt` until `expiresAt` (ms since the epoch). */
+  add(userId: number, tokenHash: string, times: { createdAt: number; expiresAt: number }): Promise<void>;
+  /**
+   * Replaces the account's live row `tokenHash` with `nextHash` (same expiry), atomically.
+   * Returns the expiry, or undefined when there is no such live row of this account (nothing is
+   * touched: a row of another account stays as it is).
+   */
+  rotate(userId: number, tokenHash: string, nextHash: string): Promise<number | undefined>;
+  /** Forgets every browser of the account ("sign out everywhere"); returns how many. */
+  forgetAccount(userId: number): Promise<number>;
+  /** Deletes expired rows; returns how many. */
+  pruneExpired(): Promise<number>;
+}
+
+export function createRememberedBrowserStore(db: Database): RememberedBrowserStore {
+  const insert = db.prepare<[string, number, number, number]>(
+    'INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+  );
+  const take = db
+    .prepare<[string, number, number], number>(
+      'DELETE FROM remembered_browsers WHERE token_hash = ? AND user_id = ? AND expires_at > ? RETURNING expires_at',
+    )
+    .pluck();
+  // One transaction: SQLite serialises writers (also across processes sharing the file).
+  const rotate = db.transaction((userId: number, tokenHash: string, nextHash: string, now: number) => {
+    const expiresAt = take.get(tokenHash, userId, now);
+    if (expiresAt === undefined) return undefined;
+    insert.run(nextHash, userId, now, expiresAt);
+    return expiresAt;
+  });
+  const forget = db.prepare<[number]>('DELETE FROM remembered_browsers WHERE user_id = ?');
+  const prune = db.prepare<[number]>('DELETE FROM remembered_browsers WHERE expires_at <= ?');
+
+  return {
+    async add(userId, tokenHash, { createdAt, expiresAt }) {
+      insert.run(tokenHash, userId, createdAt, expiresAt);
+    },
+    async rotate(userId, tokenHash, nextHash) {
+      return rotate.immediate(userId, tokenHash, nextHash, Date.now());
+    },
+    async forgetAccount(userId) {
+      return forget.run(userId).changes;
+    },
+    async pruneExpired() {
+      return prune.run(Date.now()).changes;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// "Your sessions": the signed-in account's browsers, when each signed in and was last seen, from
+// where and with what; end one, or every other one ("sign out everywhere else", which also
+// forgets every remembered browser of the account). Sessions are named by their handle on the
+// page, never by their ID; the store checks, in the same atomic step that ends one, that it is
+// this account's, so no handle ends someone else's session.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import type { RouteDeps } from './route-deps.ts';
+import { csrfOnlyBody, formBody } from './form-schemas.ts';
+import type { Account } from '../accounts/account-store.ts';
+import type { AccountSessions } from '../session/account-sessions.ts';
+import { absoluteTime, timeAgo } from '../http/readable-time.ts';
+
+const endBody = formBody({ session: { type: 'string', maxLength: 64 } }, ['session']);
+const PAGE = '/account/sessions';
+
+export interface AccountSessionsOptions extends RouteDeps {
+  sessions: AccountSessions;
+}
+
+export default async function accountSessionsRoutes(app: FastifyInstance, options: AccountSessionsOptions): Promise<void> {
+  const { audit, sessions } = options;
+  const { signIn, rememberBrowser } = app;
+  const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
+  app.addHook('onRequest', app.requireSignedIn);
+
+  const accountOf = (request: FastifyRequest) => request.account as Account;
+
+  app.get(PAGE, async (request, reply) => {
+    const account = accountOf(request);
+    const now = Date.now();
+    const listed = await sessions.list(account.id, request.session.sessionId);
+    return reply.page(200, 'sessions', 'Your sessions', {
+      email: account.email,
+      notice: signIn.cookies.takeNotice(request, reply),
+      sessions: listed.map((session) => ({
+        ...session,
+        started: absoluteTime(session.signedInAt),
+        startedIso: new Date(session.signedInAt).toISOString(),
+        lastSeen: session.current ? 'now' : timeAgo(session.seenAt, now),
+        seenIso: new Date(session.current ? now : session.seenAt).toISOString(),
+      })),
+    });
+  });
+
+  typed.post(`${PAGE}/end`, { schema: { body: endBody }, preValidation: app.checkCsrf }, async (request, reply) => {
+    const account = accountOf(request);
+    const outcome = await sessions.endByHandle(account.id, request.body.session, request.session.sessionId);
+    if (outcome === 'ended') await audit.record('session-revoked', request, { userId: account.id });
+    signIn.cookies.setNotice(reply, outcome === 'ended' ? 'other-session-ended' : outcome === 'current' ? 'this-session' : 'other-session-gone');
+    return reply.redirect(PAGE, 303);
+  });
+
+  typed.post(`${PAGE}/end-others`, { schema: { body: csrfOnlyBody }, preValidation: app.checkCsrf }, async (request, reply) => {
+    const account = accountOf(request);
+    const ended = await sessions.endOthers(account.id, request.session.sessionId);
+    const forgotten = await rememberBrowser.forgetAll(reply, account.id);
+    await audit.record('sessions-revoked-others', request, { userId: account.id, detail: `sessions=${ended} remembered=${forgotten}` });
+    signIn.cookies.setNotice(reply, 'others-ended');
+    return reply.redirect(PAGE, 303);
+  });
+}

@@ -1,0 +1,70 @@
+// The code step's recovery-code steps (code.ts calls them): a recovery code typed instead of the
+// Verify code (one more guess at the account's code budget, under the same Verify lock as a
+// check), and the first set of codes an account gets after a full sign-in.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CodePage, RouteDeps } from './route-deps.ts';
+import type { PendingSignIn } from '../session/signin-state.ts';
+import type { SignIn } from '../session/signin.ts';
+import { noteRecoverySignIn, showCodesOnce } from '../session/recovery-session.ts';
+import { logVerifyFailure } from '../verify/start-verification.ts';
+
+export const RECOVERY_CODES_PATH = '/account/recovery-codes';
+
+/** code.ts's last step of a sign-in, told it was a recovery code and how many are left. */
+type FinishSignIn = (request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, recoveryCodesLeft: number) => Promise<FastifyReply>;
+
+export function recoverySignInSteps({ audit, verify, budgets, recoveryCodes }: RouteDeps, page: CodePage, signIn: SignIn) {
+  return {
+    /**
+     * A recovery code typed at the code step: a guess at the account's code budget, spent in one
+     * atomic step, then the sign-in completes as after a right Verify code (`finish`). Holds the
+     * pending sign-in's Verify lock as a check does (the cancel is a Verify call, and completing
+     * must not race a check); a refusal is answered once the lock is free again.
+     */
+    async signIn(request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, code: string, finish: FinishSignIn) {
+      const release = await signIn.holdVerifyCalls(pending);
+      if (!release) return page.busy(reply, pending);
+      let refusal: () => Promise<FastifyReply>;
+      try {
+        const budget = await budgets.reserveCode(pending.userId);
+        const { verdict } = budget;
+        if (!verdict.ok) {
+          if (verdict.first) await audit.record('code-throttled', request, { userId: pending.userId });
+          refusal = () => page.throttled(reply, pending, verdict, 'Too many wrong codes for this account.');
+        } else {
+          const left = await recoveryCodes.use(pending.userId, code);
+          if (left !== undefined) {
+            // The code from the phone is not needed any more (best effort, as Cancel does).
+            const cancelled = await verify.cancel(pending.requestId);
+            if (!cancelled.ok) logVerifyFailure(request.log, verify, 'cancel', cancelled);
+            return await finish(request, reply, pending, left);
+          }
+          await audit.record('recovery-code-failed', request, { userId: pending.userId });
+          refusal = () => page.show(reply, 401, pending, 'That recovery code is wrong or has already been used.');
+        }
+      } finally {
+        await release();
+      }
+      return refusal();
+    },
+
+    /** Signed in with a recovery code: audited, and the next page says how many are left. */
+    async signedIn(request: FastifyRequest, userId: number, left: number): Promise<void> {
+      await audit.record('recovery-code-used', request, { userId, detail: `${left} left` });
+      noteRecoverySignIn(request, left);
+    },
+
+    /**
+     * After a full sign-in: an account that never had recovery codes gets ten, shown once on the
+     * recovery-codes page before its destination (whose "Continue" then goes there). Returns where
+     * to send the browser now.
+     */
+    async firstCodesThen(request: FastifyRequest, userId: number, goTo: string): Promise<string> {
+      const codes = await recoveryCodes.issueFirst(userId);
+      if (!codes) return goTo;
+      await audit.record('recovery-codes-issued', request, { userId });
+      showCodesOnce(request, codes, goTo);
+      return RECOVERY_CODES_PATH;
+    },
+  };
+}

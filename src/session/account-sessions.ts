@@ -1,0 +1,70 @@
+// "Your sessions": an account's signed-in browsers as a page may show them, and ending them. A
+// session is named by its random `handle`, never by its ID (an ID is a bearer credential). Each
+// end is the store's one atomic step, which checks the session is this account's.
+import type { AuthSessionStore } from './auth-session-store.ts';
+import { browserName } from './browser-name.ts';
+import { stateOf } from './signin-state.ts';
+import type { SessionTimes } from './signin-state.ts';
+
+export interface ListedSession {
+  /** Names the session in forms; absent for sessions signed in before handles existed. */
+  handle?: string;
+  signedInAt: number;
+  seenAt: number;
+  address: string;
+  browser: string;
+  /** The browser asking. */
+  current: boolean;
+}
+
+export type EndOutcome = 'ended' | 'gone' | 'current';
+
+export interface AccountSessions {
+  /** The account's signed-in sessions (not pending ones, not timed out), newest first. */
+  list(userId: number, currentSid: string): Promise<ListedSession[]>;
+  /** Ends the account's session named `handle`, unless it is the asking one or already over. */
+  endByHandle(userId: number, handle: string, currentSid: string): Promise<EndOutcome>;
+  /** Ends every other session of the account, signed in or pending; returns how many. */
+  endOthers(userId: number, currentSid: string): Promise<number>;
+}
+
+export function createAccountSessions(store: AuthSessionStore, times: SessionTimes): AccountSessions {
+  const signedInOf = async (userId: number) => {
+    const now = Date.now();
+    const listed = await store.listForAccount(userId);
+    return listed.flatMap(({ sid, session }) =>
+      session.signedIn && session.signedIn.userId === userId && stateOf(session, times, now) === 'signed-in'
+        ? [{ sid, signedIn: session.signedIn }]
+        : [],
+    );
+  };
+
+  return {
+    async list(userId, currentSid) {
+      const sessions = await signedInOf(userId);
+      return sessions
+        .map(({ sid, signedIn }) => ({
+          handle: signedIn.handle,
+          signedInAt: signedIn.signedInAt,
+          seenAt: signedIn.seenAt,
+          address: readableAddress(signedIn.address),
+          browser: browserName(signedIn.userAgent),
+          current: sid === currentSid,
+        }))
+        .sort((a, b) => b.signedInAt - a.signedInAt);
+    },
+    async endByHandle(userId, handle, currentSid) {
+      const found = (await signedInOf(userId)).find(({ signedIn }) => signedIn.handle === handle);
+      if (!found) return 'gone';
+      if (found.sid === currentSid) return 'current';
+      return (await store.endForAccount(userId, found.sid)) ? 'ended' : 'gone';
+    },
+    endOthers: (userId, currentSid) => store.endAllForAccount(userId, currentSid),
+  };
+}
+
+/** `::ffff:192.0.2.1` (IPv4 on a dual-stack socket) reads as `192.0.2.1`. */
+function readableAddress(address: string | undefined): string {
+  if (!address) return 'unknown';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
+}

@@ -1,0 +1,88 @@
+// "Remember this browser": after a code step with the box ticked, the browser gets a random
+// token in a cookie (`remember`; `__Host-remember` in production) and the database keeps only its
+// SHA-256 (remembered_browsers, bound to the account). At a later password step for the same
+// account, a live token skips the code, never the password: it is used up and replaced by a new
+// one in one atomic step (src/accounts/remembered-browsers.ts), so of two requests with the same
+// cookie only one skips the code, and a copied cookie is dead once either side has used it.
+import { createHash, randomBytes } from 'node:crypto';
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RememberedBrowserStore } from '../accounts/remembered-browsers.ts';
+
+const DAY_S = 24 * 60 * 60;
+const DAY_MS = DAY_S * 1000;
+/** 32 random bytes, base64url: what the cookie must hold to be looked up at all. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+export interface RememberBrowserOptions {
+  cookieName: string;
+  secure: boolean;
+  store: RememberedBrowserStore;
+  /** REMEMBER_DEVICE_DAYS; 0 turns the feature off. */
+  days: number;
+}
+
+export interface RememberBrowser {
+  /** How long a remembered browser skips the code; 0 when the feature is off. */
+  readonly days: number;
+  /** Remembers this browser for the account (its code step just succeeded with the box ticked). */
+  remember(reply: FastifyReply, userId: number): Promise<void>;
+  /**
+   * At the password step, after the password: true when this browser's cookie holds a live token
+   * of this account, which is now used up and replaced (a new cookie). Otherwise false, nothing
+   * in the database is touched, and a cookie the browser sent is cleared.
+   */
+  redeem(request: FastifyRequest, reply: FastifyReply, userId: number): Promise<boolean>;
+  /** Forgets every remembered browser of the account ("sign out everywhere"), this one's cookie too. */
+  forgetAll(reply: FastifyReply, userId: number): Promise<number>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    rememberBrowser: RememberBrowser;
+  }
+}
+
+const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+const newToken = () => randomBytes(32).toString('base64url');
+
+async function rememberBrowserPlugin(app: FastifyInstance, options: RememberBrowserOptions): Promise<void> {
+  const { cookieName, secure, store, days } = options;
+  const setCookie = (reply: FastifyReply, token: string, maxAgeSeconds: number) =>
+    reply.setCookie(cookieName, token, { httpOnly: true, sameSite: 'lax', path: '/', secure, maxAge: Math.max(1, maxAgeSeconds) });
+  const clearCookie = (reply: FastifyReply) => reply.clearCookie(cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure });
+
+  const rememberBrowser: RememberBrowser = {
+    days,
+    async remember(reply, userId) {
+      if (days === 0) return;
+      const token = newToken();
+      const createdAt = Date.now();
+      await store.add(userId, hashOf(token), { createdAt, expiresAt: createdAt + days * DAY_MS });
+      setCookie(reply, token, days * DAY_S);
+    },
+    async redeem(request, reply, userId) {
+      const token = request.cookies[cookieName];
+      if (token === undefined) return false;
+      if (days > 0 && TOKEN_SHAPE.test(token)) {
+        const next = newToken();
+        const expiresAt = await store.rotate(userId, hashOf(token), hashOf(next));
+        if (expiresAt !== undefined) {
+          // The successor keeps the first token's expiry: N days after the box was ticked.
+          setCookie(reply, next, Math.floor((expiresAt - Date.now()) / 1000));
+          return true;
+        }
+      }
+      clearCookie(reply);
+      return false;
+    },
+    async forgetAll(reply, userId) {
+      const forgotten = await store.forgetAccount(userId);
+      clearCookie(reply);
+      return forgotten;
+    },
+  };
+  app.decorate('rememberBrowser', rememberBrowser);
+}
+
+export default fp(rememberBrowserPlugin, { name: 'remember-browser', dependencies: ['@fastify/cookie'] });
