@@ -44,3 +44,11 @@ CREATE TABLE recovery_codes (
   used_at INTEGER,
   PRIMARY KEY (user_id, code_hash)
 ) STRICT, WITHOUT ROWID;
+
+-- A user deleted with foreign keys off (the sqlite3 shell's default) must not leave these rows to
+-- the next account that gets its id: deleted here, whatever the connection's settings.
+CREATE TRIGGER users_deleted_forget_browsers_and_codes BEFORE DELETE ON users
+BEGIN
+  DELETE FROM remembered_browsers WHERE user_id = OLD.id;
+  DELETE FROM recovery_codes WHERE user_id = OLD.id;
+END;

@@ -11,7 +11,16 @@ export type Account = { id: number; email: string; phone: string; passwordHash: 
 export type AccountStore = {
   findByEmail(email: string): Promise<Account | undefined>;
   findById(id: number): Promise<Account | undefined>;
+  /**
+   * The same password, hashed with today's parameters (at sign-in). Not a credential change: the
+   * account's remembered browsers, which a password change forgets (trigger), are kept.
+   */
   updatePasswordHash(id: number, passwordHash: string): Promise<void>;
+  /**
+   * "Sign out everywhere": a new session epoch, so that no session started before it (even one
+   * being written at this moment) matches the account any more. Undefined for a disabled account.
+   */
+  moveSessionEpoch(id: number): Promise<number | undefined>;
   /**
    * The user's own new password, in one statement: the hash, must_change_password = 0, a new
    * session epoch (sessions started before the change are over) and updated_at. Only if the hash
@@ -39,6 +48,20 @@ export function createAccountStore(db: Database): AccountStore {
   const setPasswordHash = db.prepare<[string, number]>(
     'UPDATE users SET password_hash = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?',
   );
+  const rememberedOf = db.prepare<[number], Record<string, number | string>>('SELECT * FROM remembered_browsers WHERE user_id = ?');
+  const restoreRemembered = db.prepare(
+    'INSERT OR IGNORE INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES (:token_hash, :user_id, :created_at, :expires_at)',
+  );
+  // The trigger that forgets remembered browsers on a password change cannot tell a rehash of the
+  // same password from a new one: the rows are put back in the same transaction.
+  const rehash = db.transaction((id: number, passwordHash: string) => {
+    const remembered = rememberedOf.all(id);
+    setPasswordHash.run(passwordHash, id);
+    for (const row of remembered) restoreRemembered.run(row);
+  });
+  const moveEpoch = db.prepare<[number], { sessionEpoch: number }>(
+    `UPDATE users SET session_epoch = ${NEXT_SESSION_EPOCH} WHERE id = ? AND disabled = 0 RETURNING session_epoch AS sessionEpoch`,
+  );
   const changeOwnPassword = db.prepare<[string, number, string], { sessionEpoch: number }>(
     `UPDATE users SET password_hash = ?, must_change_password = 0, session_epoch = ${NEXT_SESSION_EPOCH}, updated_at = CURRENT_TIMESTAMP
      WHERE id = ? AND password_hash = ? AND disabled = 0 RETURNING session_epoch AS sessionEpoch`,
@@ -54,7 +77,10 @@ export function createAccountStore(db: Database): AccountStore {
       return toAccount(byId.get(id));
     },
     async updatePasswordHash(id, passwordHash) {
-      setPasswordHash.run(passwordHash, id);
+      rehash(id, passwordHash);
+    },
+    async moveSessionEpoch(id) {
+      return moveEpoch.get(id)?.sessionEpoch;
     },
     async changePassword(id, passwordHash, expectedHash) {
       return changeOwnPassword.get(passwordHash, id, expectedHash)?.sessionEpoch;

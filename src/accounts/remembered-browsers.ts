@@ -1,7 +1,8 @@
 // "Remember this browser": the rows of remembered_browsers on SQLite (PostgreSQL's twin is
 // src/db/postgres/remembered-browsers.ts). Only a SHA-256 of each token is stored; the token
 // itself is in the browser's cookie alone. Using a token is one atomic step that deletes its row,
-// if it is live and this account's, and stores the successor token with the same expiry: of two
+// if it is live and this account's, and stores the successor token with the same times (when the
+// box was ticked, when it runs out): of two
 // requests presenting the same token, exactly one gets a successor. A password or phone change
 // and disabling the account forget the account's rows (triggers, migration 0003).
 import type { Database } from '../db/connection.ts';
@@ -10,11 +11,12 @@ export interface RememberedBrowserStore {
   /** Remembers a browser of this account from `createdAt` until `expiresAt` (ms since the epoch). */
   add(userId: number, tokenHash: string, times: { createdAt: number; expiresAt: number }): Promise<void>;
   /**
-   * Replaces the account's live row `tokenHash` with `nextHash` (same expiry), atomically.
-   * Returns the expiry, or undefined when there is no such live row of this account (nothing is
-   * touched: a row of another account stays as it is).
+   * Replaces the account's live row `tokenHash` with `nextHash` (same times), atomically, if the
+   * box was ticked after `tickedAfter` (ms; so that a lowered REMEMBER_DEVICE_DAYS applies to
+   * browsers remembered already). Returns the expiry, or undefined when there is no such live row
+   * of this account (nothing is touched: a row of another account stays as it is).
    */
-  rotate(userId: number, tokenHash: string, nextHash: string): Promise<number | undefined>;
+  rotate(userId: number, tokenHash: string, nextHash: string, tickedAfter: number): Promise<number | undefined>;
   /** Forgets every browser of the account ("sign out everywhere"); returns how many. */
   forgetAccount(userId: number): Promise<number>;
   /** Deletes expired rows; returns how many. */
@@ -25,17 +27,16 @@ export function createRememberedBrowserStore(db: Database): RememberedBrowserSto
   const insert = db.prepare<[string, number, number, number]>(
     'INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
   );
-  const take = db
-    .prepare<[string, number, number], number>(
-      'DELETE FROM remembered_browsers WHERE token_hash = ? AND user_id = ? AND expires_at > ? RETURNING expires_at',
-    )
-    .pluck();
+  const take = db.prepare<[string, number, number, number], { createdAt: number; expiresAt: number }>(
+    `DELETE FROM remembered_browsers WHERE token_hash = ? AND user_id = ? AND expires_at > ? AND created_at > ?
+     RETURNING created_at AS createdAt, expires_at AS expiresAt`,
+  );
   // One transaction: SQLite serialises writers (also across processes sharing the file).
-  const rotate = db.transaction((userId: number, tokenHash: string, nextHash: string, now: number) => {
-    const expiresAt = take.get(tokenHash, userId, now);
-    if (expiresAt === undefined) return undefined;
-    insert.run(nextHash, userId, now, expiresAt);
-    return expiresAt;
+  const rotate = db.transaction((userId: number, tokenHash: string, nextHash: string, now: number, tickedAfter: number) => {
+    const taken = take.get(tokenHash, userId, now, tickedAfter);
+    if (taken === undefined) return undefined;
+    insert.run(nextHash, userId, taken.createdAt, taken.expiresAt);
+    return taken.expiresAt;
   });
   const forget = db.prepare<[number]>('DELETE FROM remembered_browsers WHERE user_id = ?');
   const prune = db.prepare<[number]>('DELETE FROM remembered_browsers WHERE expires_at <= ?');
@@ -44,8 +45,8 @@ export function createRememberedBrowserStore(db: Database): RememberedBrowserSto
     async add(userId, tokenHash, { createdAt, expiresAt }) {
       insert.run(tokenHash, userId, createdAt, expiresAt);
     },
-    async rotate(userId, tokenHash, nextHash) {
-      return rotate.immediate(userId, tokenHash, nextHash, Date.now());
+    async rotate(userId, tokenHash, nextHash, tickedAfter) {
+      return rotate.immediate(userId, tokenHash, nextHash, Date.now(), tickedAfter);
     },
     async forgetAccount(userId) {
       return forget.run(userId).changes;

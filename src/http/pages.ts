@@ -9,6 +9,9 @@
 // (`reply.locals`), a token for the page's forms. It is a function, not a value or a getter
 // (@fastify/view copies `reply.locals` into each render's data, which would run a getter on every
 // page), so a token is made only for a page that has a form: one per page, however many forms.
+// `it.oneTimeRecoveryCodes()` (also `reply.locals`) hands the layout new recovery codes waiting in
+// the session, once: the first full page (200) a signed-in session renders shows them, whatever
+// page it is, and no route needs to know.
 // Every HTML response is sent with `Cache-Control: no-store` by an onSend hook (pages hold tokens and
 // account details), whichever way it was rendered.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -16,7 +19,9 @@ import { join } from 'node:path';
 import fp from 'fastify-plugin';
 import view from '@fastify/view';
 import { Eta } from 'eta';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { groupRecoveryCode } from '../accounts/recovery-codes.ts';
+import { takeCodesToShow } from '../session/recovery-session.ts';
 
 export interface DemoAccount {
   email: string;
@@ -35,6 +40,11 @@ export interface PagesOptions {
 export interface PageLocals {
   /** A CSRF token for the page's hidden `_csrf` fields: made on the first call, then the same one. */
   csrfToken(): string;
+  /**
+   * New recovery codes (grouped for reading) waiting in a signed-in session, taken from it for
+   * this page when it is a full page (200); undefined otherwise. The same answer on every call.
+   */
+  oneTimeRecoveryCodes(): string[] | undefined;
   [key: string]: unknown;
 }
 
@@ -55,9 +65,11 @@ declare module 'fastify' {
 const RETRY_UNAVAILABLE_S = 5;
 const LOCALS = Symbol('page locals');
 type ReplyWithLocals = FastifyReply & { [LOCALS]: PageLocals | null };
+type SignedIn = (request: FastifyRequest) => boolean;
 
 async function pagesPlugin(app: FastifyInstance, options: PagesOptions): Promise<void> {
   app.decorate('demoAccount', options.demoAccount);
+  const signedIn: SignedIn = (request) => app.signIn.state(request) === 'signed-in';
 
   // Declared before @fastify/view registers, which then adds no onRequest hook of its own to give
   // every request (static files and redirects too) an empty `reply.locals`: ours is made on first
@@ -65,7 +77,7 @@ async function pagesPlugin(app: FastifyInstance, options: PagesOptions): Promise
   app.decorateReply(LOCALS, null);
   app.decorateReply('locals', {
     getter(this: FastifyReply) {
-      return ((this as ReplyWithLocals)[LOCALS] ??= pageLocals(this));
+      return ((this as ReplyWithLocals)[LOCALS] ??= pageLocals(this, signedIn));
     },
   });
   await app.register(view, {
@@ -80,6 +92,7 @@ async function pagesPlugin(app: FastifyInstance, options: PagesOptions): Promise
       csrfToken() {
         throw new Error('it.csrfToken() needs a request: render with reply.view or reply.page, not app.view');
       },
+      oneTimeRecoveryCodes: () => undefined, // no request, no session
     },
   });
 
@@ -98,9 +111,23 @@ async function pagesPlugin(app: FastifyInstance, options: PagesOptions): Promise
   });
 }
 
-function pageLocals(reply: FastifyReply): PageLocals {
+function pageLocals(reply: FastifyReply, signedIn: SignedIn): PageLocals {
   let token: string | undefined;
-  return { csrfToken: () => (token ??= reply.csrfToken()) };
+  let codes: string[] | undefined | null = null;
+  return {
+    csrfToken: () => (token ??= reply.csrfToken()),
+    oneTimeRecoveryCodes: () => (codes === null ? (codes = codesForThisPage(reply, signedIn)) : codes),
+  };
+}
+
+/**
+ * Taken from the session only for a full page (a 303, an error page or a HEAD answer leaves them
+ * there) of a signed-in session; the session is saved without them as the page is sent.
+ */
+function codesForThisPage(reply: FastifyReply, signedIn: SignedIn): string[] | undefined {
+  const { request } = reply;
+  if (reply.statusCode !== 200 || request.method === 'HEAD' || !signedIn(request)) return undefined;
+  return takeCodesToShow(request)?.map(groupRecoveryCode);
 }
 
 /**
@@ -129,4 +156,4 @@ function precompiledEta(dir: string): Eta {
   return eta;
 }
 
-export default fp(pagesPlugin, { name: 'pages', dependencies: ['csrf'] });
+export default fp(pagesPlugin, { name: 'pages', dependencies: ['csrf', 'signin'] });

@@ -95,7 +95,7 @@ export default async function accountPasswordRoutes(app: FastifyInstance, deps: 
       await audit.record('password-change-failed', request, { userId: account.id, detail: 'changed-meanwhile' });
       return showForm(reply, 401, account, WRONG_CURRENT);
     }
-    const othersEnded = await signIn.passwordChanged(request, { ...account, sessionEpoch, mustChangePassword: false });
+    const othersEnded = await signIn.endOtherSessions(request, { ...account, sessionEpoch, mustChangePassword: false });
     await audit.record('password-changed', request, { userId: account.id, detail: `other-sessions-ended ${othersEnded ?? 0}` });
     if (othersEnded === undefined) {
       // A logout of this session won the race: the password is changed, nobody is signed in here.

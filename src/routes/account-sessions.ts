@@ -53,7 +53,16 @@ export default async function accountSessionsRoutes(app: FastifyInstance, option
 
   typed.post(`${PAGE}/end-others`, { schema: { body: csrfOnlyBody }, preValidation: app.checkCsrf }, async (request, reply) => {
     const account = accountOf(request);
-    const ended = await sessions.endOthers(account.id, request.session.sessionId);
+    // A new session epoch first: a sign-in that read the account before it (a remembered browser's
+    // password step, a code check) makes a session that no longer matches the account, even if it
+    // is written after the sessions below were ended.
+    const sessionEpoch = await options.accounts.moveSessionEpoch(account.id);
+    const ended = sessionEpoch === undefined ? undefined : await signIn.endOtherSessions(request, { ...account, sessionEpoch });
+    if (ended === undefined) {
+      // Disabled, or this session ended meanwhile (a logout racing this): nobody is signed in here.
+      await signIn.end(request, reply);
+      return reply.redirect('/login', 303);
+    }
     const forgotten = await rememberBrowser.forgetAll(reply, account.id);
     await audit.record('sessions-revoked-others', request, { userId: account.id, detail: `sessions=${ended} remembered=${forgotten}` });
     signIn.cookies.setNotice(reply, 'others-ended');

@@ -151,7 +151,8 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       await app.rememberBrowser.remember(reply, account.id);
       await audit.record('browser-remembered', request, { userId: account.id });
     }
-    return reply.redirect(await recovery.firstCodesThen(request, account.id, goTo), 303);
+    await recovery.issueFirstCodes(request, account.id);
+    return reply.redirect(goTo, 303);
   }
 
   await app.register(codeActionRoutes, { ...deps, page });

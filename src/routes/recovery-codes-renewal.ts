@@ -1,8 +1,9 @@
 // "Make new recovery codes": the current password (under the account's password budgets, as at
 // sign-in), then a fresh code sent to the account's phone (the send budgets, as at sign-in), then
-// every old code is replaced by ten new ones, shown once. The Verify request ID stays in the
-// server-side session (recovery-session.ts); its check holds the same one-at-a-time lock and takes
-// from the same code budget as the sign-in's code step.
+// every old code is replaced by ten new ones, shown once (by the layout, on the page the browser
+// is sent back to: src/http/pages.ts). The Verify request ID stays in the server-side session
+// (recovery-session.ts); its check holds the same one-at-a-time lock and takes from the same code
+// budget as the sign-in's code step.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { RouteDeps } from './route-deps.ts';
@@ -19,7 +20,9 @@ import type { VerifyFailure } from '../verify/verify-client.ts';
 import { describeWait } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
 import { addressKey } from '../http/address-key.ts';
-import { RECOVERY_CODES_PATH } from './recovery-sign-in.ts';
+
+/** The recovery-codes page (recovery-codes.ts shows it; these routes are its forms). */
+export const RECOVERY_CODES_PATH = '/account/recovery-codes';
 
 const sendBody = formBody({ password: { type: 'string', maxLength: 1024 } }, ['password']);
 const codeBody = formBody({ code: { type: 'string', maxLength: 32 } }, ['code']);
@@ -125,7 +128,7 @@ export default async function renewalRoutes(app: FastifyInstance, deps: RouteDep
       await budgets.codeSucceeded(userId);
       const codes = await recoveryCodes.replace(userId);
       await audit.record('recovery-codes-regenerated', request, { userId });
-      showCodesOnce(request, codes, '/');
+      showCodesOnce(request, codes);
       return () => reply.redirect(RECOVERY_CODES_PATH, 303);
     }
     if (!GUESSES.has(result.failure)) await budget.refund();

@@ -1,14 +1,13 @@
 // The code step's recovery-code steps (code.ts calls them): a recovery code typed instead of the
 // Verify code (one more guess at the account's code budget, under the same Verify lock as a
-// check), and the first set of codes an account gets after a full sign-in.
+// check), and the first set of codes an account gets after a full sign-in (shown once, on the
+// first page the new session gets: src/http/pages.ts and templates/layout.eta).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CodePage, RouteDeps } from './route-deps.ts';
 import type { PendingSignIn } from '../session/signin-state.ts';
 import type { SignIn } from '../session/signin.ts';
 import { noteRecoverySignIn, showCodesOnce } from '../session/recovery-session.ts';
 import { logVerifyFailure } from '../verify/start-verification.ts';
-
-export const RECOVERY_CODES_PATH = '/account/recovery-codes';
 
 /** code.ts's last step of a sign-in, told it was a recovery code and how many are left. */
 type FinishSignIn = (request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, recoveryCodesLeft: number) => Promise<FastifyReply>;
@@ -55,16 +54,15 @@ export function recoverySignInSteps({ audit, verify, budgets, recoveryCodes }: R
     },
 
     /**
-     * After a full sign-in: an account that never had recovery codes gets ten, shown once on the
-     * recovery-codes page before its destination (whose "Continue" then goes there). Returns where
-     * to send the browser now.
+     * After a full sign-in: an account that never had recovery codes gets ten, kept in the new
+     * session until the first full page it gets shows them once. The sign-in still goes straight
+     * to its destination (the public contract's `303`).
      */
-    async firstCodesThen(request: FastifyRequest, userId: number, goTo: string): Promise<string> {
+    async issueFirstCodes(request: FastifyRequest, userId: number): Promise<void> {
       const codes = await recoveryCodes.issueFirst(userId);
-      if (!codes) return goTo;
+      if (!codes) return;
       await audit.record('recovery-codes-issued', request, { userId });
-      showCodesOnce(request, codes, goTo);
-      return RECOVERY_CODES_PATH;
+      showCodesOnce(request, codes);
     },
   };
 }

@@ -24,8 +24,6 @@ export interface AccountSessions {
   list(userId: number, currentSid: string): Promise<ListedSession[]>;
   /** Ends the account's session named `handle`, unless it is the asking one or already over. */
   endByHandle(userId: number, handle: string, currentSid: string): Promise<EndOutcome>;
-  /** Ends every other session of the account, signed in or pending; returns how many. */
-  endOthers(userId: number, currentSid: string): Promise<number>;
 }
 
 export function createAccountSessions(store: AuthSessionStore, times: SessionTimes): AccountSessions {
@@ -59,7 +57,6 @@ export function createAccountSessions(store: AuthSessionStore, times: SessionTim
       if (found.sid === currentSid) return 'current';
       return (await store.endForAccount(userId, found.sid)) ? 'ended' : 'gone';
     },
-    endOthers: (userId, currentSid) => store.endAllForAccount(userId, currentSid),
   };
 }
 

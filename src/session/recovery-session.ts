@@ -4,10 +4,9 @@
 import type { FastifyRequest } from 'fastify';
 import { PENDING_TTL_MS } from './signin-state.ts';
 
-/** New codes waiting for their one showing, and where "Continue" goes after it. */
+/** New codes waiting for their one showing: on the next full page (200) this session gets. */
 export interface CodesToShow {
   codes: string[];
-  next: string;
 }
 
 /** "Make new recovery codes": a Verify request started after the password was checked. */
@@ -25,19 +24,20 @@ declare module 'fastify' {
   }
 }
 
-export function showCodesOnce(request: FastifyRequest, codes: string[], next: string): void {
-  request.session.recoveryCodesToShow = { codes, next };
+/** Kept, plain, in the server-side session until a page shows them (src/http/pages.ts). */
+export function showCodesOnce(request: FastifyRequest, codes: string[]): void {
+  request.session.recoveryCodesToShow = { codes };
 }
 
-/** The new codes, once: they are gone from the session as this request's session is saved. */
-export function takeCodesToShow(request: FastifyRequest): CodesToShow | undefined {
+/**
+ * The new codes, once: they are gone from the session as this request's session is saved.
+ * Only reading the field touches nothing (a page without codes costs no session write).
+ */
+export function takeCodesToShow(request: FastifyRequest): string[] | undefined {
   const toShow = request.session?.recoveryCodesToShow;
-  if (toShow) delete request.session.recoveryCodesToShow;
-  return toShow;
-}
-
-export function hasCodesToShow(request: FastifyRequest): boolean {
-  return request.session?.recoveryCodesToShow !== undefined;
+  if (!toShow) return undefined;
+  delete request.session.recoveryCodesToShow;
+  return [...toShow.codes];
 }
 
 export function noteRecoverySignIn(request: FastifyRequest, left: number): void {

@@ -66,9 +66,10 @@ async function rememberBrowserPlugin(app: FastifyInstance, options: RememberBrow
       if (token === undefined) return false;
       if (days > 0 && TOKEN_SHAPE.test(token)) {
         const next = newToken();
-        const expiresAt = await store.rotate(userId, hashOf(token), hashOf(next));
+        const expiresAt = await store.rotate(userId, hashOf(token), hashOf(next), Date.now() - days * DAY_MS);
         if (expiresAt !== undefined) {
-          // The successor keeps the first token's expiry: N days after the box was ticked.
+          // The successor keeps the first token's times: N days after the box was ticked, N being
+          // today's REMEMBER_DEVICE_DAYS (a lowered setting shortens browsers remembered before).
           setCookie(reply, next, Math.floor((expiresAt - Date.now()) / 1000));
           return true;
         }

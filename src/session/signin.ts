@@ -67,12 +67,12 @@ export interface SignIn {
    */
   claimPending(request: FastifyRequest): Promise<boolean>;
   /**
-   * The signed-in account has just changed its password (its new session epoch in `account`):
-   * every other session of the account ends, this one gets a new ID and CSRF secret and stays
-   * signed in. Returns how many other sessions ended; undefined when this one had ended meanwhile
-   * (a parallel logout).
+   * The signed-in account has just moved its session epoch (a password change, or "sign out all
+   * other browsers"; the new epoch in `account`): every other session of the account ends, this
+   * one gets a new ID and CSRF secret and stays signed in under the new epoch. Returns how many
+   * other sessions ended; undefined when this one had ended meanwhile (a parallel logout).
    */
-  passwordChanged(request: FastifyRequest, account: Account): Promise<number | undefined>;
+  endOtherSessions(request: FastifyRequest, account: Account): Promise<number | undefined>;
   cookies: LoginCookies;
 }
 
@@ -173,7 +173,7 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
     stillStored: (request) => store.isLive(request.session.sessionId),
     claimPending: (request) => store.claim(request.session.sessionId),
 
-    async passwordChanged(request, account) {
+    async endOtherSessions(request, account) {
       const { sessionId } = request.session;
       const signedIn = { ...(request.session.signedIn as SignedIn), epoch: account.sessionEpoch };
       accountCache.forget(account.id);

@@ -121,26 +121,33 @@ describe('accessibility of every page', () => {
     await auditPage(page, 'sessions page with a notice');
   });
 
-  it('the recovery codes: shown once after the first sign-in, then the step that makes new ones', async () => {
+  it('the recovery codes: shown once on the home page after the first sign-in, then the step that makes new ones', async () => {
     await suite.served.t.sql('DELETE FROM recovery_codes');
     await signIn();
-    if (page.url() !== url('/account/recovery-codes')) expect.fail('/account/recovery-codes: skipped (not built yet): the first sign-in does not show the codes');
-    expect(await page.locator('main li code').count()).toBeGreaterThan(0);
-    await auditPage(page, 'recovery codes, shown once');
+    expect(page.url()).toBe(url('/'));
+    const panel = page.getByRole('region', { name: 'Your recovery codes — shown once' });
+    expect(await panel.getByRole('listitem').count()).toBe(10);
+    await auditPage(page, 'home page with the recovery codes shown once');
 
     await open('/account/recovery-codes');
+    expect(await page.locator('.one-time-codes').count()).toBe(0);
     await page.getByLabel('Password').fill(ALICE.password);
     expect(await nextPageStatus(page, () => page.getByRole('button', { name: 'Send me a code' }).click())).toBe(200);
     await page.getByLabel('Code').waitFor();
     await auditPage(page, 'recovery codes, code step of making new ones');
   });
 
-  it('the password page when a seeded account must change its password, and with an error', async () => {
+  it('the password page when a seeded account must change its password (with its first recovery codes), and with an error', async () => {
     await suite.served.t.sql('UPDATE users SET must_change_password = 1');
-    await signIn();
+    await suite.served.t.sql('DELETE FROM recovery_codes');
+    await signIn(); // the code step's 303 to /, then the gate's 303 to the password page
+    expect(page.url()).toBe(url('/account/password'));
+    expect(await page.getByRole('region', { name: 'Your recovery codes — shown once' }).getByRole('listitem').count()).toBe(10);
+    await auditPage(page, 'password page, change required, with the recovery codes shown once');
     const status = await open('/account/password');
     if (status === 404) expect.fail('/account/password: skipped (not built yet): it answers 404');
     expect(page.url()).toBe(url('/account/password'));
+    expect(await page.locator('.one-time-codes').count()).toBe(0);
     await auditPage(page, 'password page, change required');
 
     await page.getByLabel('Current password').fill('not the password');

@@ -100,15 +100,17 @@ describe('the code page', () => {
     expect(await mainText(page)).toContain(ALICE.email);
   });
 
-  it('lands on the deep link after the first sign-in\'s recovery codes, from their Continue link', async () => {
+  it('lands on the deep link at the first sign-in too, which shows the new recovery codes once', async () => {
     await suite.served.t.sql('DELETE FROM recovery_codes'); // a first sign-in: the codes are shown once
     await page.goto(url('/?asked=before-first-sign-in'));
     await submitPassword(page, ALICE.email, ALICE.password);
     await submitCode(page, codeForAlice());
-    expect(page.url()).toBe(url('/account/recovery-codes'));
-    await page.getByRole('link', { name: 'Continue' }).click();
-    await page.waitForURL(url('/?asked=before-first-sign-in'));
+    expect(page.url()).toBe(url('/?asked=before-first-sign-in'));
     expect(await mainText(page)).toContain(ALICE.email);
+    expect(await page.locator('.one-time-codes li code').count()).toBe(10);
+    await page.reload();
+    expect(await mainText(page)).toContain(ALICE.email);
+    expect(await page.locator('.one-time-codes').count()).toBe(0);
   });
 
   it('brings each of the home page\'s own links back as a deep link through both steps', async () => {

@@ -37,13 +37,17 @@ describe('the server in demo mode', () => {
       expect(await mainText(page)).toContain('+1 ••• ••• 0100');
       await submitCode(page, await server.nextCode(seen));
 
-      // The demo account's first full sign-in: its recovery codes, shown once, then on.
-      expect(page.url()).toBe(`${server.base}/account/recovery-codes`);
-      expect(await page.locator('.recovery-codes code').count()).toBe(10);
-      await page.getByRole('link', { name: 'Continue' }).click();
-      await page.waitForURL(`${server.base}/`);
+      // The demo account's first full sign-in lands on the home page, which shows its recovery
+      // codes once, at the top.
       expect(page.url()).toBe(`${server.base}/`);
+      expect(await textOf(page, 'h1')).toBe('You are signed in');
       expect(await mainText(page)).toContain(DEMO.email);
+      const panel = page.getByRole('region', { name: 'Your recovery codes — shown once' });
+      expect(await panel.locator('li code').count()).toBe(10);
+      expect(await panel.innerText()).toContain('Store them somewhere safe; each works once if you lose your phone.');
+      await page.reload();
+      expect(await mainText(page)).toContain(DEMO.email);
+      expect(await page.getByRole('region', { name: 'Your recovery codes — shown once' }).count()).toBe(0);
       expect(problems).toEqual([]);
     } finally {
       await context.close();

@@ -13,7 +13,8 @@ import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 import type { VerifySimulator } from '../../src/verify-simulator/index.ts';
 import { ALICE, SESSION_SECRET, createTestClient, removeTestDir, seededDir, simulatorOptions, useTestApps, verifyEnv } from '../helpers/test-app.ts';
 import { csrfFrom } from '../helpers/cookie-jar.ts';
-import { backendEnv } from '../helpers/test-backend.ts';
+import { backendEnv, sqlOn } from '../helpers/test-backend.ts';
+import { CODES_PANEL_HEADING, expectCodesPanel, expectNoCodes } from '../helpers/recovery-codes.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
 const BRAND = 'Pages Test';
@@ -21,6 +22,8 @@ const BRAND = 'Pages Test';
 interface AppWithRoutes {
   app: FastifyInstance;
   sim: VerifySimulator;
+  /** SQL on the app's database (`$1` placeholders). */
+  sql(text: string): Promise<unknown>;
 }
 
 const open: Array<() => Promise<void>> = [];
@@ -50,7 +53,7 @@ async function startWithRoutes(routes: FastifyPluginAsync): Promise<AppWithRoute
     await sim.close();
     await removeTestDir(dir);
   });
-  return { app, sim };
+  return { app, sim, sql: (text) => sqlOn(dir, text) };
 }
 
 /** Protected routes as a developer adding one would write them: the gate, then `reply.view`. */
@@ -129,6 +132,20 @@ describe('reply.view from a newly added protected route', () => {
     const res = await c.get('/settings/from-locals');
     expect(res.body).toContain(`<strong class="email">${ALICE.email} (from locals)</strong>`);
     expect(csrfFrom(res.body)).toMatch(/\S{20,}/);
+  });
+
+  it('shows a first sign-in’s new recovery codes once, at the top, though the route knows nothing of them', async () => {
+    const { app, sim, sql } = await startWithRoutes(extraRoutes);
+    await sql('DELETE FROM recovery_codes');
+    const c = createTestClient(app);
+    expect((await c.signIn(sim)).headers.location).toBe('/');
+    const first = await c.get('/settings/from-locals');
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toContain(`<strong class="email">${ALICE.email} (from locals)</strong>`);
+    expectCodesPanel(first.body);
+    expect(first.body.indexOf(CODES_PANEL_HEADING)).toBeGreaterThan(first.body.indexOf(`<p class="brand">${BRAND}</p>`));
+    expectNoCodes((await c.get('/settings/from-locals')).body);
+    expectNoCodes((await c.get('/')).body);
   });
 
   it('app.view (no request, so no token) says to render with reply.view', async () => {

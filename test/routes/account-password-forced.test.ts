@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import { auditRows } from '../helpers/audit.ts';
 import { SEEDED, follow, seedAccount, signInAs } from '../helpers/seeded-account.ts';
+import { expectCodesPanel, expectNoCodes } from '../helpers/recovery-codes.ts';
 
 describe('a seeded account must change its password', () => {
   const start = useTestApps();
@@ -75,19 +76,33 @@ describe('a seeded account must change its password', () => {
     expect((await c.get('/')).statusCode).toBe(200);
   });
 
-  it('a first sign-in shows the new recovery codes once, then the password page, then the deep link', async () => {
+  it('a first sign-in goes to the deep link, the gate to the password page, which shows the new recovery codes once', async () => {
     const t = await start({ api: 'v2' });
     await seedAccount(t, SEEDED, { hadRecoveryCodes: false });
     const c = t.client();
     await c.get('/?tab=deep');
-    expect((await signInAs(t, c, SEEDED)).headers.location).toBe('/account/recovery-codes');
-    const codes = await c.get('/account/recovery-codes');
-    expect(codes.statusCode).toBe(200);
-    expect(codes.body).toContain('href="/?tab=deep"'); // its Continue
-    expect((await c.get('/?tab=deep')).headers.location).toBe('/account/password');
-    await c.get('/account/password');
+    const done = await signInAs(t, c, SEEDED);
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/?tab=deep');
+    // The recovery-codes page is behind the gate like every other protected page.
+    expect((await c.get('/account/recovery-codes')).headers.location).toBe('/account/password');
+    const gate = await c.get('/?tab=deep'); // the page asked for last is the one kept for after the change
+    expect(gate.statusCode).toBe(303);
+    expect(gate.headers.location).toBe('/account/password');
+    expectNoCodes(gate.body);
+    const page = await c.get('/account/password');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<h1>Choose a new password</h1>');
+    expectCodesPanel(page.body);
+    const reload = await c.get('/account/password');
+    expect(reload.body).toContain('<h1>Choose a new password</h1>');
+    expectNoCodes(reload.body);
     const change = await c.post('/account/password', { current_password: SEEDED.password, new_password: 'my very own passphrase' });
     expect(change.headers.location).toBe('/?tab=deep');
+    const home = await c.get('/?tab=deep');
+    expect(home.body).toContain(SEEDED.email);
+    expectNoCodes(home.body);
+    expect((await c.get('/account/recovery-codes')).body).toContain('<strong>10</strong> unused recovery codes');
   });
 
   it('the demo account is exempt: demo mode signs in and is never sent to the password page', async () => {
@@ -100,12 +115,12 @@ describe('a seeded account must change its password', () => {
     expect(code).toBeDefined();
     const done = await c.post('/login/code', { code: code as string });
     expect(done.statusCode).toBe(303);
-    // (its first sign-in may show it new recovery codes first)
-    const { visited, res } = await follow(c, String(done.headers.location));
-    expect(visited).not.toContain('/account/password');
+    expect(done.headers.location).toBe('/');
+    const { visited, res } = await follow(c, '/');
+    expect(visited).toEqual(['/']);
     expect(res.statusCode).toBe(200);
-    const home = await c.get('/');
-    expect(home.statusCode).toBe(200);
-    expect(home.body).toContain('demo@example.com');
+    expect(res.body).toContain('demo@example.com');
+    expectCodesPanel(res.body); // its first full sign-in: new recovery codes, on the home page
+    expectNoCodes((await c.get('/')).body);
   });
 });

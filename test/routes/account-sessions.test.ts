@@ -22,8 +22,12 @@ async function signedInBrowser(t: TestApp, userAgent: string, { who = ALICE, rem
   return c;
 }
 
-/** The page's sessions: each `<li>` as its text, and the handle its end form carries (if any). */
-function sessionsOn(html: string) {
+/**
+ * The page's sessions: each `<li>` of its list as its text, and the handle its end form carries (if
+ * any). Only the list's: a first sign-in's page also lists its new recovery codes, above it.
+ */
+function sessionsOn(page: string) {
+  const html = page.slice(page.indexOf('<ul class="sessions">'));
   return [...html.matchAll(/<li( class="current")?>([\s\S]*?)<\/li>/g)].map((m) => ({
     current: Boolean(m[1]),
     text: m[2].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim(),

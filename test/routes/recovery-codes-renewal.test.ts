@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { auditRows } from '../helpers/audit.ts';
-import { codesOn, firstSignIn, hasRecoveryCodeShape, pendingClient } from '../helpers/recovery-codes.ts';
+import { expectCodesPanel, firstSignIn, hasRecoveryCodeShape, pendingClient } from '../helpers/recovery-codes.ts';
 
 const wrongCodeFor = (code: string) => (code.startsWith('0') ? '1' : '0') + code.slice(1);
 const PAGE = '/account/recovery-codes';
@@ -47,10 +47,10 @@ describe('making new recovery codes', () => {
     const done = await c.post(PAGE, { code });
     expect(done.headers.location).toBe(PAGE);
     const shown = await c.get(PAGE);
-    const fresh = codesOn(shown.body);
+    const fresh = expectCodesPanel(shown.body); // the layout's one-time panel, above the page's own content
     expect(fresh).toHaveLength(10);
     expect(fresh.filter((one) => old.includes(one))).toEqual([]);
-    expect(shown.body).toContain('<a href="/">Continue</a>');
+    expect(shown.body).toContain('<strong>10</strong> unused recovery codes');
     const after = await c.get(PAGE);
     expect(hasRecoveryCodeShape(after.body)).toBe(false);
     expect(after.body).not.toContain(`action="${PAGE}"`); // the renewal is over: no code form

@@ -1,17 +1,19 @@
-// Recovery codes: shown once after the first full sign-in, accepted on the code page instead of
+// Recovery codes: issued at the first full sign-in, which still goes straight to its destination,
+// and shown once on the first full page that session gets; accepted on the code page instead of
 // the Verify code (at the same code budget), each spent once, however many requests try.
 import { describe, expect, it } from 'vitest';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import type { Api } from '../helpers/test-app.ts';
 import { auditCount, auditRows } from '../helpers/audit.ts';
-import { codesOn, firstSignIn, hasRecoveryCodeShape, isCancel, isCheck, notOneOf, pendingClient } from '../helpers/recovery-codes.ts';
+import { requestUrl } from '../helpers/cookie-jar.ts';
+import { expectCodesPanel, expectNoCodes, firstSignIn, hasRecoveryCodeShape, isCancel, isCheck, notOneOf, pendingClient } from '../helpers/recovery-codes.ts';
 
 describe('recovery codes', () => {
   const start = useTestApps();
   const unusedCount = async (t: Awaited<ReturnType<typeof start>>) =>
     Number((await t.sql('SELECT count(*) AS n FROM recovery_codes WHERE used_at IS NULL'))[0].n);
 
-  it('the first full sign-in shows ten codes once, kept only as hashes, then goes where the user was going', async () => {
+  it('the first full sign-in goes to the deep link, which shows ten codes once, kept only as hashes', async () => {
     const t = await start({ api: 'v2' });
     await t.sql('DELETE FROM recovery_codes');
     const c = t.client();
@@ -19,14 +21,17 @@ describe('recovery codes', () => {
     expect((await c.get('/?tab=settings')).headers.location).toBe('/login');
     await pendingClient(t, c);
     const done = await c.post('/login/code', { code: t.sim.lastCode(ALICE.phone) as string });
-    expect(done.headers.location).toBe('/account/recovery-codes');
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/?tab=settings');
+    expect(hasRecoveryCodeShape(done.body)).toBe(false);
+    expect(await auditCount(t, 'recovery-codes-issued')).toBe(1);
 
-    const page = await c.get('/account/recovery-codes');
+    const page = await c.get('/?tab=settings');
+    expect(page.statusCode).toBe(200);
     expect(page.headers['cache-control']).toBe('no-store');
-    const codes = codesOn(page.body);
-    expect(new Set(codes).size).toBe(10);
-    expect(page.body).toContain('Store them somewhere safe');
-    expect(page.body).toContain('<a href="/?tab=settings">Continue</a>');
+    expect(page.body).toContain('<h1>You are signed in</h1>');
+    expect(page.body).toContain(ALICE.email);
+    const codes = expectCodesPanel(page.body);
     const rows = await t.sql('SELECT code_hash, used_at FROM recovery_codes');
     expect(rows).toHaveLength(10);
     for (const row of rows) {
@@ -34,17 +39,72 @@ describe('recovery codes', () => {
       expect(hasRecoveryCodeShape(String(row.code_hash))).toBe(false);
     }
 
-    const reload = await c.get('/account/recovery-codes');
+    const reload = await c.get('/?tab=settings');
     expect(reload.statusCode).toBe(200);
-    expect(hasRecoveryCodeShape(reload.body)).toBe(false);
-    expect(reload.body).toContain('<strong>10</strong> unused recovery codes');
-    expect((await c.get('/?tab=settings')).statusCode).toBe(200);
-    expect(await auditCount(t, 'recovery-codes-issued')).toBe(1);
+    expect(reload.body).toContain(ALICE.email);
+    expectNoCodes(reload.body);
+    const manage = await c.get('/account/recovery-codes');
+    expectNoCodes(manage.body);
+    expect(manage.body).toContain('<strong>10</strong> unused recovery codes');
 
-    // The account has codes now: a later sign-in goes straight on, and issues none.
+    // Nowhere else: not in a cookie, a URL or a log line.
+    const logs = t.logs.join('\n');
+    for (const code of codes) {
+      expect(logs).not.toContain(code);
+      expect(logs).not.toContain(code.replaceAll(' ', ''));
+    }
+    expect(hasRecoveryCodeShape(c.jar.all().join('\n'))).toBe(false);
+
+    // The account has codes now: a later sign-in goes straight on, issues none and shows none.
     const later = await pendingClient(t);
     expect((await later.post('/login/code', { code: t.sim.lastCode(ALICE.phone) as string })).headers.location).toBe('/');
+    expectNoCodes((await later.get('/')).body);
     expect(await t.sql('SELECT 1 FROM recovery_codes')).toHaveLength(10);
+    expect(await auditCount(t, 'recovery-codes-issued')).toBe(1);
+  });
+
+  it('the codes wait for a full page: a 404, a HEAD request or a redirect leaves them for the next one', async () => {
+    const t = await start({ api: 'v2' });
+    await t.sql('DELETE FROM recovery_codes');
+    const c = await pendingClient(t);
+    expect((await c.post('/login/code', { code: t.sim.lastCode(ALICE.phone) as string })).headers.location).toBe('/');
+    const missing = await c.get('/no-such-page');
+    expect(missing.statusCode).toBe(404);
+    expectNoCodes(missing.body);
+    const head = await t.app.inject({ method: 'HEAD', url: '/', cookies: c.jar.cookiesFor(requestUrl('/')) });
+    expect(head.statusCode).toBe(200);
+    expect((await c.get('/login')).headers.location).toBe('/'); // signed in: a redirect, no page
+
+    const sessions = await c.get('/account/sessions');
+    expect(sessions.statusCode).toBe(200);
+    expect(sessions.body).toContain('<h1>Your sessions</h1>');
+    expectCodesPanel(sessions.body);
+    expectNoCodes((await c.get('/account/sessions')).body);
+    expectNoCodes((await c.get('/')).body);
+  });
+
+  it('on the recovery-codes page itself the pending codes are shown once, above its own content', async () => {
+    const t = await start({ api: 'v2' });
+    await t.sql('DELETE FROM recovery_codes');
+    const c = await pendingClient(t);
+    await c.get('/account/recovery-codes'); // pending: remembered for after the code
+    expect((await c.post('/login/code', { code: t.sim.lastCode(ALICE.phone) as string })).headers.location).toBe('/account/recovery-codes');
+    const page = await c.get('/account/recovery-codes');
+    expect(page.statusCode).toBe(200);
+    expectCodesPanel(page.body);
+    expect(page.body).toContain('<strong>10</strong> unused recovery codes');
+    expectNoCodes((await c.get('/account/recovery-codes')).body);
+  });
+
+  it('codes waiting in one browser\'s session are shown only there', async () => {
+    const t = await start({ api: 'v2' });
+    await t.sql('DELETE FROM recovery_codes');
+    const first = await pendingClient(t);
+    expect((await first.post('/login/code', { code: t.sim.lastCode(ALICE.phone) as string })).headers.location).toBe('/');
+    const second = await pendingClient(t);
+    expect((await second.post('/login/code', { code: t.sim.lastCode(ALICE.phone) as string })).headers.location).toBe('/');
+    expectNoCodes((await second.get('/')).body);
+    expectCodesPanel((await first.get('/')).body);
   });
 
   it.each<Api>(['v2', 'legacy'])(
@@ -136,12 +196,22 @@ describe('recovery codes', () => {
     expect(await unusedCount(t)).toBe(10);
   });
 
-  it('an account that must change its password is shown its new codes first, then sent to change it', async () => {
+  it('an account that must change its password is sent to change it, and that page shows its new codes', async () => {
     const t = await start({ api: 'v2' });
     await t.sql('UPDATE users SET must_change_password = 1 WHERE email = $1', [ALICE.email]);
-    const { c, body } = await firstSignIn(t);
-    expect(body).toContain('<a href="/">Continue</a>');
-    expect((await c.get('/')).headers.location).toBe('/account/password');
+    await t.sql('DELETE FROM recovery_codes');
+    const c = await pendingClient(t);
+    expect((await c.post('/login/code', { code: t.sim.lastCode(ALICE.phone) as string })).headers.location).toBe('/');
+    const gate = await c.get('/');
+    expect(gate.statusCode).toBe(303);
+    expect(gate.headers.location).toBe('/account/password');
+    expectNoCodes(gate.body);
+    expect((await c.get('/account/recovery-codes')).headers.location).toBe('/account/password'); // no way around the gate
+    const password = await c.get('/account/password');
+    expect(password.statusCode).toBe(200);
+    expect(password.body).toContain('<h1>Choose a new password</h1>');
+    expectCodesPanel(password.body);
+    expectNoCodes((await c.get('/account/password')).body);
   });
 
   it('the code page tells the phoneless about recovery codes, and its field takes one grouped', async () => {

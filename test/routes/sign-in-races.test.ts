@@ -120,9 +120,9 @@ describe('requests racing a code check', () => {
     const owner = t.client();
     await owner.post('/login', { email: 'carol.smith@example.com', password: 'carol password 1' });
     await owner.get('/login/code');
-    // Her first full sign-in: her new recovery codes are shown first.
-    expect((await owner.post('/login/code', { code: t.sim.lastCode('+15555550123') as string })).headers.location).toBe('/account/recovery-codes');
-    await owner.get('/');
+    // Her first full sign-in: straight home, which shows her new recovery codes once.
+    expect((await owner.post('/login/code', { code: t.sim.lastCode('+15555550123') as string })).headers.location).toBe('/');
+    expect((await owner.get('/')).body).toContain('Your recovery codes — shown once');
     await owner.post('/logout');
     await owner.get('/login');
     const attacker = t.client();

@@ -6,6 +6,7 @@
 import type { Account, AccountStore } from '../../accounts/account-store.ts';
 import { NEXT_SESSION_EPOCH } from '../../accounts/account-store.ts';
 import { query } from './pool.ts';
+import { inTransaction } from './transaction.ts';
 import type { Pool } from './pool.ts';
 
 const ACCOUNT_COLUMNS =
@@ -34,7 +35,26 @@ export function createPostgresAccountStore(pool: Pool): AccountStore {
       return account;
     },
     async updatePasswordHash(id, passwordHash) {
-      await query(pool, 'UPDATE users SET password_hash = $1, updated_at = now() WHERE id = $2', [passwordHash, id]);
+      // As on SQLite: the trigger forgets remembered browsers on any password_hash change, so the
+      // rows (locked first) are put back in the same transaction: a rehash is not a new password.
+      await inTransaction(pool, async (run) => {
+        const remembered = await run('SELECT * FROM remembered_browsers WHERE user_id = $1 FOR UPDATE', [id]);
+        await run('UPDATE users SET password_hash = $1, updated_at = now() WHERE id = $2', [passwordHash, id]);
+        for (const row of remembered) {
+          await run(
+            'INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+            [row.token_hash, row.user_id, row.created_at, row.expires_at],
+          );
+        }
+      });
+    },
+    async moveSessionEpoch(id) {
+      const [moved] = await query<{ sessionEpoch: number }>(
+        pool,
+        `UPDATE users SET session_epoch = ${NEXT_SESSION_EPOCH} WHERE id = $1 AND disabled = 0 RETURNING session_epoch AS "sessionEpoch"`,
+        [id],
+      );
+      return moved?.sessionEpoch;
     },
     async changePassword(id, passwordHash, expectedHash) {
       const [changed] = await query<{ sessionEpoch: number }>(

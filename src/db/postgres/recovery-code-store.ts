@@ -4,34 +4,15 @@
 // row, so two of them for one account take turns and each sees what the other committed
 // (READ COMMITTED reads afresh per statement).
 import type { RecoveryCodeStore } from '../../accounts/recovery-code-store.ts';
-import { asUnavailable, query } from './pool.ts';
+import { query } from './pool.ts';
+import { inTransaction } from './transaction.ts';
 import type { Pool } from './pool.ts';
 
-type Run = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
 
 const ANY = 'SELECT 1 FROM recovery_codes WHERE user_id = $1 LIMIT 1';
 const LOCK_ACCOUNT = 'SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE';
 const INSERT_ALL = 'INSERT INTO recovery_codes (user_id, code_hash, created_at) SELECT $1, unnest($2::text[]), $3';
 
-async function inTransaction<T>(pool: Pool, work: (run: Run) => Promise<T>): Promise<T> {
-  const client = await pool.connect().catch((error: unknown) => {
-    throw asUnavailable(error);
-  });
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    const result = await work(async (text, values) => (await client.query(text, values)).rows);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackFailed: Error) => {
-      broken = rollbackFailed; // the connection is unusable: the pool drops it on release
-    });
-    throw asUnavailable(error);
-  } finally {
-    client.release(broken);
-  }
-}
 
 export function createPostgresRecoveryCodeStore(pool: Pool): RecoveryCodeStore {
   return {

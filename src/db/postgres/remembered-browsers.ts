@@ -18,15 +18,17 @@ export function createPostgresRememberedBrowserStore(pool: Pool): RememberedBrow
         expiresAt,
       ]);
     },
-    async rotate(userId, tokenHash, nextHash) {
+    async rotate(userId, tokenHash, nextHash, tickedAfter) {
       const rows = await query<{ expires_at: number }>(
         pool,
         `WITH gone AS (
-          DELETE FROM remembered_browsers WHERE token_hash = $1 AND user_id = $2 AND expires_at > $3 RETURNING user_id, expires_at
+          DELETE FROM remembered_browsers
+          WHERE token_hash = $1 AND user_id = $2 AND expires_at > $3 AND created_at > $5
+          RETURNING user_id, created_at, expires_at
         )
         INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at)
-          SELECT $4, user_id, $3, expires_at FROM gone RETURNING expires_at`,
-        [tokenHash, userId, Date.now(), nextHash],
+          SELECT $4, user_id, created_at, expires_at FROM gone RETURNING expires_at`,
+        [tokenHash, userId, Date.now(), nextHash, tickedAfter],
         { name: 'remembered-browser-rotate' },
       );
       return rows[0]?.expires_at;
