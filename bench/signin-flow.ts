@@ -49,7 +49,16 @@ export async function signInOnce(baseUrl: string, sim: VerifySimulator, accountI
   const codeStep = await post('/login/code', `${csrf.cookie}; ${pendingSid}`, body);
   const signedInSid = cookiesOf(codeStep).find((c) => c.startsWith('__Host-sid='));
   if (codeStep.status !== 303 || !signedInSid) throw new Error(`POST /login/code answered ${codeStep.status}`);
-  return `${csrf.cookie}; ${signedInSid}`;
+  // Follow the 303 as a browser does: the first page after a first sign-in shows the account's
+  // new recovery codes once, and the measured page (and its same-bytes copy) is every later one.
+  const cookie = `${csrf.cookie}; ${signedInSid}`;
+  const landing = await fetch(`${baseUrl}${codeStep.headers.get('location') ?? '/'}`, {
+    redirect: 'manual',
+    headers: { ...PROXY_HEADERS, cookie },
+  });
+  await landing.arrayBuffer();
+  if (landing.status !== 200) throw new Error(`the page after sign-in answered ${landing.status}`);
+  return cookie;
 }
 
 /** What one GET sends back: status, and the names of the cookies it sets (should be none). */
