@@ -33,7 +33,21 @@ export async function serveTestApp(api: Api): Promise<ServedApp> {
   const t = await startTestApp({ api });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = t.app.server.address() as AddressInfo;
-  return { t, base: `http://127.0.0.1:${port}`, close: () => t.close() };
+  return { t, base: `http://127.0.0.1:${port}`, close: () => closeServed(t) };
+}
+
+/**
+ * As src/server.ts closes: Node closes idle keep-alive connections once, as closing starts, so a
+ * connection whose request Chromium still had in flight then would hold the close for the
+ * keep-alive timeout (72 s, past a test's 60 s).
+ */
+async function closeServed(t: TestApp): Promise<void> {
+  const closeIdle = setInterval(() => t.app.server.closeIdleConnections(), 100);
+  try {
+    await t.close();
+  } finally {
+    clearInterval(closeIdle);
+  }
 }
 
 export interface WatchedPage {
