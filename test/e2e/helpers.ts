@@ -37,16 +37,21 @@ export async function serveTestApp(api: Api): Promise<ServedApp> {
 }
 
 /**
- * As src/server.ts closes: Node closes idle keep-alive connections once, as closing starts, so a
- * connection whose request Chromium still had in flight then would hold the close for the
- * keep-alive timeout (72 s, past a test's 60 s).
+ * Closes the app without waiting on Chromium's sockets. Node closes idle keep-alive connections
+ * once, as closing starts (a request still in flight then keeps its connection for the 72 s
+ * keep-alive timeout: src/server.ts closes idle ones every 100 ms for this), and it stops timing
+ * connections out: a socket Chromium opened ahead of need (a preconnect) and never sent a request
+ * on is not idle to Node and would hold the close past a test's 60 s. Whatever is still open after
+ * a second is such a socket, and is cut.
  */
 async function closeServed(t: TestApp): Promise<void> {
   const closeIdle = setInterval(() => t.app.server.closeIdleConnections(), 100);
+  const cutTheRest = setTimeout(() => t.app.server.closeAllConnections(), 1000);
   try {
     await t.close();
   } finally {
     clearInterval(closeIdle);
+    clearTimeout(cutTheRest);
   }
 }
 
