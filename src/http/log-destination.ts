@@ -4,8 +4,12 @@
 // Why not pino's default destination: it is the same sonic-boom, asynchronous, but unbounded, and
 // it registers an exit hook that flushes synchronously, retrying EAGAIN every 100 ms for ever: a
 // full pipe kept the process alive after SIGTERM, deaf to a second signal.
-import SonicBoom from 'sonic-boom';
+import sonicBoom from 'sonic-boom';
+import type { SonicBoom as Boom } from 'sonic-boom';
 import type { FastifyBaseLogger } from 'fastify';
+
+// A CommonJS module whose typings name the class as a property of the module.
+const { SonicBoom } = sonicBoom;
 
 /** Past this many bytes waiting for the reader, new lines are dropped (and counted), not kept. */
 export const LOG_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -16,7 +20,7 @@ export const LOG_BUFFER_BYTES = 4 * 1024 * 1024;
  * the reader has caught up (everything waiting is written).
  */
 export class BoundedLogStream {
-  readonly #boom: SonicBoom;
+  readonly #boom: Boom;
   readonly #maxBytes: number;
   #pendingBytes = 0;
   #dropped = 0;
