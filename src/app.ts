@@ -14,6 +14,7 @@ import { serverTimeouts } from './http/server-timeouts.ts';
 import { trustProxyOption } from './http/trust-proxy.ts';
 import type { ServerTimeouts } from './http/server-timeouts.ts';
 import { RequestLinesAtDebug, lazyChildLogger } from './http/request-log.ts';
+import { stdoutLogStream } from './http/log-destination.ts';
 import { verifyAgainstDummy } from './accounts/passwords.ts';
 import { createAccountCache } from './accounts/account-cache.ts';
 import { createRecoveryCodes } from './accounts/recovery-codes.ts';
@@ -68,12 +69,14 @@ export interface BuildOptions {
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // stdout through a bounded buffer: a reader that stops reading never holds the server.
+  const stdoutLog = options.logStream ? undefined : stdoutLogStream();
   const app: FastifyInstance = Fastify({
     ...serverTimeouts(options.serverTimeouts),
     logger: {
       level: config.logLevel,
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
-      ...(options.logStream ? { stream: options.logStream } : {}),
+      stream: options.logStream ?? stdoutLog,
     },
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: FORM_BODY_LIMIT,
@@ -81,6 +84,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     childLoggerFactory: lazyChildLogger,
   });
 
+  stdoutLog?.reportDropsTo(app.log);
   for (const warning of config.warnings) app.log.warn(warning);
   const times = { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionMaxHours * 3_600_000 };
   // A Verify request's lock outlives the longest work done under it: a resend may make three calls,

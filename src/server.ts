@@ -3,9 +3,12 @@ import { existsSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig } from './config.ts';
 import { buildApp } from './app.ts';
+import { stdoutLogStream } from './http/log-destination.ts';
 
 /** How long in-flight requests get to finish after a signal before the process is killed. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How long, at most, log lines still waiting get to reach a slow reader before the exit. */
+const LOG_FLUSH_MS = 2_000;
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -26,14 +29,17 @@ try {
   // Start-up problems (a changed migration, a port in use) get one clear line, not a stack.
   console.error(`Could not start: ${(err as Error).message}`);
   await app?.close().catch(() => {});
+  await stdoutLogStream().whenWritten(LOG_FLUSH_MS);
   process.exit(1);
 }
 
 // On SIGTERM/SIGINT: stop accepting connections, let requests in flight finish (a Verify call
 // can take seconds), close the database, exit 0. A second signal, or still running after
 // SHUTDOWN_GRACE_MS, exits 1 at once. An uncaught error closes the same way, then exits 1.
+// The log never holds any of this: it drops what a stalled reader cannot take (log-destination.ts).
 const log = app.log;
 closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: log }, async ({ signal, err }) => {
+  const graceEnds = Date.now() + SHUTDOWN_GRACE_MS;
   // Only the error's name, message and stack: a Vonage SDK error object carries the request's
   // Authorization header.
   if (err) log.fatal({ err: { type: err.name, message: err.message, stack: err.stack } }, 'uncaught error, closing');
@@ -46,4 +52,7 @@ closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: log }, async ({ signal, err }
   } finally {
     clearInterval(closeIdle);
   }
+  // The last lines ("SIGTERM received") get a moment to reach the reader, within the grace period;
+  // a reader that has stopped reading loses them rather than hold the exit.
+  await stdoutLogStream().whenWritten(Math.min(LOG_FLUSH_MS, graceEnds - 500 - Date.now()));
 });
