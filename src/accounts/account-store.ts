@@ -50,7 +50,8 @@ export function createAccountStore(db: Database): AccountStore {
   );
   const rememberedOf = db.prepare<[number], Record<string, number | string>>('SELECT * FROM remembered_browsers WHERE user_id = ?');
   const restoreRemembered = db.prepare(
-    'INSERT OR IGNORE INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES (:token_hash, :user_id, :created_at, :expires_at)',
+    `INSERT OR IGNORE INTO remembered_browsers (token_hash, user_id, created_at, expires_at, session_epoch, browser_id)
+     VALUES (:token_hash, :user_id, :created_at, :expires_at, :session_epoch, :browser_id)`,
   );
   // The trigger that forgets remembered browsers on a password change cannot tell a rehash of the
   // same password from a new one: the rows are put back in the same transaction.

@@ -23,6 +23,7 @@ export type AuditEvent =
   | 'code-skipped-remembered-browser'
   | 'session-revoked'
   | 'sessions-revoked-others'
+  | 'sessions-revoked-by-admin'
   | 'recovery-codes-issued'
   | 'recovery-code-used'
   | 'recovery-code-failed'

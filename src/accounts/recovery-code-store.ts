@@ -11,6 +11,8 @@ export interface RecoveryCodeStore {
   replaceAll(userId: number, hashes: string[], now: number): Promise<void>;
   /** Marks this unused code used; true only for the one call that did. */
   markUsed(userId: number, hash: string, now: number): Promise<boolean>;
+  /** Undoes that call's mark (used at `usedAt`), if the code is still there and still so marked. */
+  markUnused(userId: number, hash: string, usedAt: number): Promise<void>;
   unusedCount(userId: number): Promise<number>;
 }
 
@@ -20,6 +22,9 @@ export function createRecoveryCodeStore(db: Database): RecoveryCodeStore {
   const removeAll = db.prepare<[number]>('DELETE FROM recovery_codes WHERE user_id = ?');
   const markUsed = db.prepare<[number, number, string]>(
     'UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL',
+  );
+  const unmark = db.prepare<[number, string, number]>(
+    'UPDATE recovery_codes SET used_at = NULL WHERE user_id = ? AND code_hash = ? AND used_at = ?',
   );
   const unused = db.prepare<[number], number>('SELECT count(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL').pluck();
 
@@ -49,6 +54,9 @@ export function createRecoveryCodeStore(db: Database): RecoveryCodeStore {
     },
     async markUsed(userId, hash, now) {
       return markUsed.run(now, userId, hash).changes === 1;
+    },
+    async markUnused(userId, hash, usedAt) {
+      unmark.run(userId, hash, usedAt);
     },
     async unusedCount(userId) {
       return unused.get(userId) ?? 0;

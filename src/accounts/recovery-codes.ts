@@ -33,6 +33,17 @@ function newCode(): string {
   return code;
 }
 
+/** A code just spent by a sign-in that has yet to complete. */
+export interface SpentRecoveryCode {
+  /** How many unused codes the account has left. */
+  left: number;
+  /**
+   * The sign-in did not complete (a parallel logout or cancel ended it, the account was disabled
+   * or signed out everywhere): the code is unused again, as no one got in with it.
+   */
+  giveBack(): Promise<void>;
+}
+
 export interface RecoveryCodes {
   /**
    * After a full sign-in: ten new codes when the account has never had any (their plain form,
@@ -41,8 +52,11 @@ export interface RecoveryCodes {
   issueFirst(userId: number): Promise<string[] | undefined>;
   /** All the account's codes replaced by ten new ones (one transaction); their plain form. */
   replace(userId: number): Promise<string[]>;
-  /** Spends one of the account's unused codes: how many are left, or undefined when it is none of them. */
-  use(userId: number, code: string): Promise<number | undefined>;
+  /**
+   * Spends one of the account's unused codes (one atomic step: of two requests with the same code,
+   * one gets it), to be given back unless the sign-in completes; undefined when it is none of them.
+   */
+  use(userId: number, code: string): Promise<SpentRecoveryCode | undefined>;
   unusedCount(userId: number): Promise<number>;
 }
 
@@ -66,7 +80,11 @@ export function createRecoveryCodes(store: RecoveryCodeStore, secrets: string[])
     },
     async use(userId, code) {
       for (const key of keys) {
-        if (await store.markUsed(userId, hashWith(key, userId, code), Date.now())) return store.unusedCount(userId);
+        const hash = hashWith(key, userId, code);
+        const usedAt = Date.now();
+        if (await store.markUsed(userId, hash, usedAt)) {
+          return { left: await store.unusedCount(userId), giveBack: () => store.markUnused(userId, hash, usedAt) };
+        }
       }
       return undefined;
     },

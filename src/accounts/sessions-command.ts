@@ -1,29 +1,31 @@
 // `npm run sessions -- --list EMAIL` / `--revoke EMAIL`: an account's sessions, read from where the
-// app keeps them (Redis when REDIS_URL is set, else the database), or all of them ended at once.
+// app keeps them (Redis when REDIS_URL is set, else the database), or all of them ended at once
+// and its remembered browsers forgotten.
 // Exit 0: done (perhaps nothing to show); 1: no such account, or the database or Redis cannot be
 // used; 2: bad flags.
 import fs from 'node:fs';
 import type { Session } from 'fastify';
 import { parseRedisUrl } from '../backends/redis-url.ts';
-import { openDatabase, parseDatabaseUrl } from '../db/connection.ts';
+import { parseDatabaseUrl } from '../db/connection.ts';
 import type { DatabaseLocation } from '../db/connection.ts';
 import type { AuthSessionStore } from '../session/auth-session-store.ts';
 import { browserName, printable } from '../session/browser-name.ts';
 import { sessionRules, stateOf } from '../session/signin-state.ts';
 import type { SessionTimes } from '../session/signin-state.ts';
-import { createSqliteSessionStore } from '../session/sqlite-session-store.ts';
+import { openCommandDatabase, openRedisSessions } from './sessions-command-backends.ts';
+import type { CommandAccount } from './sessions-command-backends.ts';
 
 const USAGE =
   'usage: npm run sessions -- --list EMAIL | --revoke EMAIL\n' +
   '  --list EMAIL    the account’s sessions, one line each: signed in or pending, when it started\n' +
   '                  (a pending one: when its latest code was sent), last request, address, browser\n' +
-  '  --revoke EMAIL  ends every session of the account, signed in and pending, and says how many\n' +
+  '  --revoke EMAIL  what "Sign out everywhere" does: ends every session of the account, signed in\n' +
+  '                  and pending, forgets every remembered browser (its next sign-in needs a code),\n' +
+  '                  moves its session epoch (a sign-in under way ends too), says how many, audited\n' +
   'The email matches in any letter case. Like the app, it reads DATABASE_URL, REDIS_URL,\n' +
   'REDIS_KEY_PREFIX, SESSION_IDLE_MINUTES and SESSION_MAX_HOURS from the environment and .env.\n';
 
 const HOUR_MS = 60 * 60 * 1000;
-/** Redis answers within this at the start, or the command gives up (as the app does). */
-const REDIS_CONNECT_MS = 5000;
 
 class UsageError extends Error {}
 
@@ -91,66 +93,16 @@ function readSettings(env: Record<string, string | undefined>): Settings {
   };
 }
 
-type Account = { id: number; email: string };
-
-/** The database's part: the account by email, and its session store when Redis is not used. */
-interface Database {
-  findAccount(email: string): Promise<Account | undefined>;
-  sessions(): AuthSessionStore;
-  close(): Promise<void>;
-}
-
-async function openAccountDatabase(location: DatabaseLocation, settings: Settings): Promise<Database> {
-  const rules = sessionRules(settings.times, HOUR_MS);
-  if (location.kind === 'postgres') {
-    // Loaded only when used: a SQLite setup never needs pg.
-    const { createPool, query } = await import('../db/postgres/pool.ts');
-    const { createPostgresSessionStore } = await import('../db/postgres/session-store.ts');
-    const pool = createPool(location.url, { max: 1 });
-    return {
-      async findAccount(email) {
-        // ASCII-only case folding, as the unique index and the account store compare emails.
-        const rows = await query<Account>(pool, 'SELECT id, email FROM users WHERE lower(email COLLATE "C") = lower($1 COLLATE "C")', [email]);
-        return rows[0];
-      },
-      sessions: () => createPostgresSessionStore(pool, rules),
-      close: () => pool.end(),
-    };
-  }
-  if (!fs.existsSync(location.path)) {
-    throw new Error(`the database ${location.path} does not exist (check DATABASE_URL)`);
-  }
-  const db = openDatabase(location.path);
-  try {
-    // `email = ?` compares with the column's NOCASE collation, as the account store does.
-    const find = db.prepare<[string], Account>('SELECT id, email FROM users WHERE email = ?');
-    return {
-      findAccount: async (email) => find.get(email),
-      sessions: () => createSqliteSessionStore(db, rules),
-      close: async () => {
-        db.close();
-      },
-    };
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-}
-
-async function openRedisSessions(url: string, settings: Settings): Promise<{ sessions: AuthSessionStore; close(): Promise<void> }> {
-  const { closeClient, createRedisClient, untilReady } = await import('../state/redis/client.ts');
-  const { createRedisSessionStore } = await import('../state/redis/session-store.ts');
-  const client = createRedisClient(url);
-  await untilReady(client, REDIS_CONNECT_MS);
-  return {
-    sessions: createRedisSessionStore(client, settings.redisKeyPrefix, sessionRules(settings.times, HOUR_MS)),
-    close: () => closeClient(client),
-  };
-}
-
-/** Runs the action on the account; every connection it opened is closed, whatever happens. */
+/**
+ * Runs the action on the account; every connection it opened is closed, whatever happens.
+ * --revoke does what "Sign out everywhere" does and more: first a new session epoch (a sign-in
+ * in flight, or a session or remembered token written while this runs, no longer matches the
+ * account), then every session ends (signed in and pending), every remembered browser is
+ * forgotten, and the audit log says so.
+ */
 async function run(options: { action: Action; email: string }, settings: Settings): Promise<string> {
-  const database = await openAccountDatabase(settings.database, settings).catch((error: unknown) => {
+  const rules = sessionRules(settings.times, HOUR_MS);
+  const database = await openCommandDatabase(settings.database, rules).catch((error: unknown) => {
     throw explain(error);
   });
   const closers: Array<() => Promise<void>> = [() => database.close()];
@@ -159,15 +111,21 @@ async function run(options: { action: Action; email: string }, settings: Setting
     if (!account) throw new Error(`no account has the email ${printable(options.email)}`);
     let sessions: AuthSessionStore;
     if (settings.redisUrl) {
-      const redis = await openRedisSessions(settings.redisUrl, settings);
+      const redis = await openRedisSessions(settings.redisUrl, settings.redisKeyPrefix, rules);
       closers.push(() => redis.close());
       sessions = redis.sessions;
     } else {
       sessions = database.sessions();
     }
     if (options.action === 'revoke') {
+      await database.moveSessionEpoch(account.id);
       const ended = await sessions.endAllForAccount(account.id);
-      return `ended ${ended} session${ended === 1 ? '' : 's'} of ${printable(account.email)}\n`;
+      const forgotten = await database.forgetRememberedBrowsers(account.id);
+      await database.audit.record('sessions-revoked-by-admin', ADMIN_ORIGIN, { userId: account.id, detail: `sessions=${ended} remembered=${forgotten}` });
+      return (
+        `ended ${ended} session${ended === 1 ? '' : 's'} and forgot ${forgotten} remembered browser${forgotten === 1 ? '' : 's'} ` +
+        `of ${printable(account.email)}\n`
+      );
     }
     return formatList(account, await sessions.listForAccount(account.id), settings.times);
   } catch (error) {
@@ -176,6 +134,9 @@ async function run(options: { action: Action; email: string }, settings: Setting
     await Promise.allSettled(closers.map((close) => close()));
   }
 }
+
+/** Where the audit log says a revoke came from: this machine, this command. */
+const ADMIN_ORIGIN = { ip: 'local', headers: { 'user-agent': 'npm run sessions -- --revoke' } };
 
 /** One line an admin can act on, never the URL (it may hold a password). */
 function explain(error: unknown): unknown {
@@ -197,18 +158,22 @@ function explain(error: unknown): unknown {
 
 type Listed = { sid: string; session: Session };
 
-function formatList(account: Account, listed: Listed[], times: SessionTimes): string {
+function formatList(account: CommandAccount, listed: Listed[], times: SessionTimes): string {
   const now = Date.now();
   const rows: Array<{ at: number; cells: string[] }> = [];
-  // Only what the gate would still accept: a row outlives its sign-in by a grace period.
+  // Only what the gate would still accept: a row outlives its sign-in by a grace period. A
+  // session of a disabled account, or from before its epoch moved, is kept where the database's
+  // triggers cannot reach (Redis) until it expires, but it is over: shown as ended.
+  const over = (part: { epoch: number }) => account.disabled || part.epoch !== account.sessionEpoch;
   for (const { session } of listed) {
     const state = stateOf(session, times, now);
     if (state === 'signed-in' && session.signedIn) {
       const { signedInAt, seenAt, address, userAgent } = session.signedIn;
-      rows.push({ at: signedInAt, cells: ['signed in', time(signedInAt), time(seenAt), printable(address ?? '-'), browserName(userAgent)] });
+      const shown = over(session.signedIn) ? 'ended' : 'signed in';
+      rows.push({ at: signedInAt, cells: [shown, time(signedInAt), time(seenAt), printable(address ?? '-'), browserName(userAgent)] });
     } else if (state === 'pending' && session.pending) {
       const { sentAt } = session.pending;
-      rows.push({ at: sentAt, cells: ['pending', time(sentAt), '-', '-', '-'] });
+      rows.push({ at: sentAt, cells: [over(session.pending) ? 'ended' : 'pending', time(sentAt), '-', '-', '-'] });
     }
   }
   const email = printable(account.email);
@@ -219,7 +184,8 @@ function formatList(account: Account, listed: Listed[], times: SessionTimes): st
   const lines = [header, ...rows.map((row) => row.cells)].map((cells) =>
     cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd(),
   );
-  return `${lines.join('\n')}\n${rows.length} session${rows.length === 1 ? '' : 's'} for ${email}\n`;
+  const disabled = account.disabled ? ' (the account is disabled: none of them can be used)' : '';
+  return `${lines.join('\n')}\n${rows.length} session${rows.length === 1 ? '' : 's'} for ${email}${disabled}\n`;
 }
 
 const time = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');

@@ -1,8 +1,9 @@
 // "Your sessions": the signed-in account's browsers, when each signed in and was last seen, from
-// where and with what; end one, or every other one ("sign out everywhere else", which also
-// forgets every remembered browser of the account). Sessions are named by their handle on the
-// page, never by their ID; the store checks, in the same atomic step that ends one, that it is
-// this account's, so no handle ends someone else's session.
+// where and with what; end one (which also forgets that browser if it is remembered), or every
+// other one ("sign out everywhere else", which also forgets every remembered browser of the
+// account). Sessions are named by their handle on the page, never by their ID; the store
+// checks, in the same atomic step that ends one, that it is this account's, so no handle ends
+// someone else's session.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { RouteDeps } from './route-deps.ts';
@@ -45,8 +46,12 @@ export default async function accountSessionsRoutes(app: FastifyInstance, option
 
   typed.post(`${PAGE}/end`, { schema: { body: endBody }, preValidation: app.checkCsrf }, async (request, reply) => {
     const account = accountOf(request);
-    const outcome = await sessions.endByHandle(account.id, request.body.session, request.session.sessionId);
-    if (outcome === 'ended') await audit.record('session-revoked', request, { userId: account.id });
+    const { outcome, rememberedBrowser } = await sessions.endByHandle(account.id, request.body.session, request.session.sessionId);
+    if (outcome === 'ended') {
+      // That browser skips the code no more: its remember cookie (rotated since, or not) is dead.
+      const forgotten = rememberedBrowser === undefined ? 0 : await rememberBrowser.forgetBrowser(account.id, rememberedBrowser);
+      await audit.record('session-revoked', request, { userId: account.id, detail: `remembered=${forgotten}` });
+    }
     signIn.cookies.setNotice(reply, outcome === 'ended' ? 'other-session-ended' : outcome === 'current' ? 'this-session' : 'other-session-gone');
     return reply.redirect(PAGE, 303);
   });

@@ -11,6 +11,7 @@ import { stillBelongs } from '../session/signin-state.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
 import { normalizeCode } from '../verify/code-shape.ts';
 import { normalizeRecoveryCode } from '../accounts/recovery-codes.ts';
+import type { SpentRecoveryCode } from '../accounts/recovery-codes.ts';
 import { recoverySignInSteps } from './recovery-sign-in.ts';
 import { logVerifyFailure } from '../verify/start-verification.ts';
 import type { VerifyFailure } from '../verify/verify-client.ts';
@@ -133,23 +134,28 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
     },
   );
 
-  /** `recoveryCodesLeft`: signed in with a recovery code instead of the Verify code. */
-  async function finishSignIn(request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, recoveryCodesLeft?: number) {
+  /** `recoveryCode`: signed in with a recovery code instead of the Verify code (given back on failure). */
+  async function finishSignIn(request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, recoveryCode?: SpentRecoveryCode) {
     const found = await accounts.findById(pending.userId);
     const account = found && stillBelongs(found, pending) ? found : undefined;
     const goTo = account ? await signIn.complete(request, reply, account) : undefined;
     if (!account || !goTo) {
       // Disabled meanwhile, or a parallel cancel or logout ended this sign-in first.
+      await recoveryCode?.giveBack();
       await audit.record('session-ended', request, { userId: pending.userId, detail: account ? 'ended-during-check' : 'account-unavailable' });
       await signIn.end(request, reply, 'session-ended');
       return reply.redirect('/login', 303);
     }
     await budgets.codeSucceeded(account.id);
-    if (recoveryCodesLeft === undefined) await audit.record('code-ok', request, { userId: account.id });
-    else await recovery.signedIn(request, account.id, recoveryCodesLeft);
+    if (recoveryCode === undefined) await audit.record('code-ok', request, { userId: account.id });
+    else await recovery.signedIn(request, account.id, recoveryCode.left);
     if ((request.body as { remember?: string }).remember !== undefined && app.rememberBrowser.days > 0) {
-      await app.rememberBrowser.remember(reply, account.id);
-      await audit.record('browser-remembered', request, { userId: account.id });
+      // Under the epoch this sign-in read: signed out everywhere meanwhile, nothing is remembered.
+      const browserId = await app.rememberBrowser.remember(reply, account);
+      if (browserId !== undefined) {
+        signIn.rememberedAs(request, browserId);
+        await audit.record('browser-remembered', request, { userId: account.id });
+      }
     }
     await recovery.issueFirstCodes(request, account.id);
     return reply.redirect(goTo, 303);

@@ -75,8 +75,9 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
       if (check.needsRehash) await accounts.updatePasswordHash(account.id, await hashPassword(password));
 
       // A remembered browser of this account skips the code (never the password): no Verify call.
-      if (await app.rememberBrowser.redeem(request, reply, account.id)) {
-        const goTo = await signIn.completeRemembered(request, reply, account);
+      const rememberedBrowser = await app.rememberBrowser.redeem(request, reply, account.id);
+      if (rememberedBrowser !== undefined) {
+        const goTo = await signIn.completeRemembered(request, reply, account, rememberedBrowser);
         await audit.record('code-skipped-remembered-browser', request, { userId: account.id });
         return reply.redirect(goTo, 303);
       }

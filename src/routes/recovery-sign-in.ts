@@ -4,19 +4,24 @@
 // first page the new session gets: src/http/pages.ts and templates/layout.eta).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CodePage, RouteDeps } from './route-deps.ts';
+import type { SpentRecoveryCode } from '../accounts/recovery-codes.ts';
 import type { PendingSignIn } from '../session/signin-state.ts';
 import type { SignIn } from '../session/signin.ts';
 import { noteRecoverySignIn, showCodesOnce } from '../session/recovery-session.ts';
 import { logVerifyFailure } from '../verify/start-verification.ts';
 
-/** code.ts's last step of a sign-in, told it was a recovery code and how many are left. */
-type FinishSignIn = (request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, recoveryCodesLeft: number) => Promise<FastifyReply>;
+/**
+ * code.ts's last step of a sign-in, told it was this recovery code: it gives the code back when
+ * the sign-in does not complete.
+ */
+type FinishSignIn = (request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, recoveryCode: SpentRecoveryCode) => Promise<FastifyReply>;
 
 export function recoverySignInSteps({ audit, verify, budgets, recoveryCodes }: RouteDeps, page: CodePage, signIn: SignIn) {
   return {
     /**
      * A recovery code typed at the code step: a guess at the account's code budget, spent in one
-     * atomic step, then the sign-in completes as after a right Verify code (`finish`). Holds the
+     * atomic step, then the sign-in completes as after a right Verify code (`finish`), or the
+     * code is given back if it cannot (ended meanwhile: the code was no way in). Holds the
      * pending sign-in's Verify lock as a check does (the cancel is a Verify call, and completing
      * must not race a check); a refusal is answered once the lock is free again.
      */
@@ -31,12 +36,12 @@ export function recoverySignInSteps({ audit, verify, budgets, recoveryCodes }: R
           if (verdict.first) await audit.record('code-throttled', request, { userId: pending.userId });
           refusal = () => page.throttled(reply, pending, verdict, 'Too many wrong codes for this account.');
         } else {
-          const left = await recoveryCodes.use(pending.userId, code);
-          if (left !== undefined) {
+          const spent = await recoveryCodes.use(pending.userId, code);
+          if (spent !== undefined) {
             // The code from the phone is not needed any more (best effort, as Cancel does).
             const cancelled = await verify.cancel(pending.requestId);
             if (!cancelled.ok) logVerifyFailure(request.log, verify, 'cancel', cancelled);
-            return await finish(request, reply, pending, left);
+            return await finish(request, reply, pending, spent);
           }
           await audit.record('recovery-code-failed', request, { userId: pending.userId });
           refusal = () => page.show(reply, 401, pending, 'That recovery code is wrong or has already been used.');

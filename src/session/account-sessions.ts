@@ -19,11 +19,20 @@ export interface ListedSession {
 
 export type EndOutcome = 'ended' | 'gone' | 'current';
 
+/** An ended session's remembered browser (its id), which the caller forgets too. */
+export interface Ended {
+  outcome: EndOutcome;
+  rememberedBrowser?: string;
+}
+
 export interface AccountSessions {
   /** The account's signed-in sessions (not pending ones, not timed out), newest first. */
   list(userId: number, currentSid: string): Promise<ListedSession[]>;
-  /** Ends the account's session named `handle`, unless it is the asking one or already over. */
-  endByHandle(userId: number, handle: string, currentSid: string): Promise<EndOutcome>;
+  /**
+   * Ends the account's session named `handle`, unless it is the asking one or already over; when
+   * it ended one signed in from (or remembered as) a remembered browser, names that browser.
+   */
+  endByHandle(userId: number, handle: string, currentSid: string): Promise<Ended>;
 }
 
 export function createAccountSessions(store: AuthSessionStore, times: SessionTimes): AccountSessions {
@@ -53,9 +62,10 @@ export function createAccountSessions(store: AuthSessionStore, times: SessionTim
     },
     async endByHandle(userId, handle, currentSid) {
       const found = (await signedInOf(userId)).find(({ signedIn }) => signedIn.handle === handle);
-      if (!found) return 'gone';
-      if (found.sid === currentSid) return 'current';
-      return (await store.endForAccount(userId, found.sid)) ? 'ended' : 'gone';
+      if (!found) return { outcome: 'gone' };
+      if (found.sid === currentSid) return { outcome: 'current' };
+      if (!(await store.endForAccount(userId, found.sid))) return { outcome: 'gone' };
+      return { outcome: 'ended', rememberedBrowser: found.signedIn.rememberedBrowser };
     },
   };
 }

@@ -3,7 +3,9 @@
 // SHA-256 (remembered_browsers, bound to the account). At a later password step for the same
 // account, a live token skips the code, never the password: it is used up and replaced by a new
 // one in one atomic step (src/accounts/remembered-browsers.ts), so of two requests with the same
-// cookie only one skips the code, and a copied cookie is dead once either side has used it.
+// cookie only one skips the code, and a copied cookie is dead once either side has used it. A
+// token is tied to the account's session epoch, and every token of one browser shares a random
+// browser id, which the sessions it signs in keep so that ending one of them forgets the browser.
 import { createHash, randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -25,16 +27,23 @@ export interface RememberBrowserOptions {
 export interface RememberBrowser {
   /** How long a remembered browser skips the code; 0 when the feature is off. */
   readonly days: number;
-  /** Remembers this browser for the account (its code step just succeeded with the box ticked). */
-  remember(reply: FastifyReply, userId: number): Promise<void>;
   /**
-   * At the password step, after the password: true when this browser's cookie holds a live token
-   * of this account, which is now used up and replaced (a new cookie). Otherwise false, nothing
-   * in the database is touched, and a cookie the browser sent is cleared.
+   * Remembers this browser for the account (its code step just succeeded with the box ticked),
+   * under the session epoch the sign-in read: its browser id, or undefined when that epoch is no
+   * longer the account's (signed out everywhere, disabled meanwhile) and nothing was remembered.
    */
-  redeem(request: FastifyRequest, reply: FastifyReply, userId: number): Promise<boolean>;
+  remember(reply: FastifyReply, account: { id: number; sessionEpoch: number }): Promise<string | undefined>;
+  /**
+   * At the password step, after the password: when this browser's cookie holds a live token of
+   * this account, made under its current session epoch, the token is used up and replaced (a new
+   * cookie) and the browser's id is returned. Otherwise undefined, nothing in the database is
+   * touched, and a cookie the browser sent is cleared.
+   */
+  redeem(request: FastifyRequest, reply: FastifyReply, userId: number): Promise<string | undefined>;
   /** Forgets every remembered browser of the account ("sign out everywhere"), this one's cookie too. */
   forgetAll(reply: FastifyReply, userId: number): Promise<number>;
+  /** Forgets one browser of the account (a session it signed in was ended); how many rows went. */
+  forgetBrowser(userId: number, browserId: string): Promise<number>;
 }
 
 declare module 'fastify' {
@@ -45,6 +54,7 @@ declare module 'fastify' {
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 const newToken = () => randomBytes(32).toString('base64url');
+const newBrowserId = () => randomBytes(16).toString('base64url');
 
 async function rememberBrowserPlugin(app: FastifyInstance, options: RememberBrowserOptions): Promise<void> {
   const { cookieName, secure, store, days } = options;
@@ -54,34 +64,37 @@ async function rememberBrowserPlugin(app: FastifyInstance, options: RememberBrow
 
   const rememberBrowser: RememberBrowser = {
     days,
-    async remember(reply, userId) {
-      if (days === 0) return;
+    async remember(reply, { id, sessionEpoch }) {
+      if (days === 0) return undefined;
       const token = newToken();
+      const browserId = newBrowserId();
       const createdAt = Date.now();
-      await store.add(userId, hashOf(token), { createdAt, expiresAt: createdAt + days * DAY_MS });
+      if (!(await store.add(id, hashOf(token), { createdAt, expiresAt: createdAt + days * DAY_MS }, { sessionEpoch, browserId }))) return undefined;
       setCookie(reply, token, days * DAY_S);
+      return browserId;
     },
     async redeem(request, reply, userId) {
       const token = request.cookies[cookieName];
-      if (token === undefined) return false;
+      if (token === undefined) return undefined;
       if (days > 0 && TOKEN_SHAPE.test(token)) {
         const next = newToken();
-        const expiresAt = await store.rotate(userId, hashOf(token), hashOf(next), Date.now() - days * DAY_MS);
-        if (expiresAt !== undefined) {
+        const rotated = await store.rotate(userId, hashOf(token), hashOf(next), Date.now() - days * DAY_MS, newBrowserId());
+        if (rotated !== undefined) {
           // The successor keeps the first token's times: N days after the box was ticked, N being
           // today's REMEMBER_DEVICE_DAYS (a lowered setting shortens browsers remembered before).
-          setCookie(reply, next, Math.floor((expiresAt - Date.now()) / 1000));
-          return true;
+          setCookie(reply, next, Math.floor((rotated.expiresAt - Date.now()) / 1000));
+          return rotated.browserId;
         }
       }
       clearCookie(reply);
-      return false;
+      return undefined;
     },
     async forgetAll(reply, userId) {
       const forgotten = await store.forgetAccount(userId);
       clearCookie(reply);
       return forgotten;
     },
+    forgetBrowser: (userId, browserId) => store.forgetBrowser(userId, browserId),
   };
   app.decorate('rememberBrowser', rememberBrowser);
 }

@@ -33,6 +33,11 @@ export interface SignedIn {
   address?: string;
   userAgent?: string;
   handle?: string;
+  /**
+   * The remembered browser this session was signed in from or remembered as (its random browser
+   * id, never its token): ending this session forgets that browser too.
+   */
+  rememberedBrowser?: string;
 }
 
 export type CodeNotice = 'resent';

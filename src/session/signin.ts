@@ -48,10 +48,12 @@ export interface SignIn {
    */
   complete(request: FastifyRequest, reply: FastifyReply, account: Account): Promise<string | undefined>;
   /**
-   * At the password step, when a remembered browser skips the code: a new session ID, signed in,
-   * exactly as after a code (new CSRF secret, device cookie). Returns where to go.
+   * At the password step, when a remembered browser (`browserId`) skips the code: a new session
+   * ID, signed in, exactly as after a code (new CSRF secret, device cookie). Returns where to go.
    */
-  completeRemembered(request: FastifyRequest, reply: FastifyReply, account: Account): Promise<string>;
+  completeRemembered(request: FastifyRequest, reply: FastifyReply, account: Account, browserId: string): Promise<string>;
+  /** The signed-in session's browser was just remembered as `browserId` (the box at the code step). */
+  rememberedAs(request: FastifyRequest, browserId: string): void;
   /** Destroys the session server-side, forgets the cookie, renews the CSRF secret. */
   end(request: FastifyRequest, reply: FastifyReply, notice?: NoticeKey): Promise<void>;
   /**
@@ -99,7 +101,7 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
   };
 
   /** A new session ID holding a finished sign-in: after a code, or a remembered browser's password step. */
-  const signedInAs = async (request: FastifyRequest, reply: FastifyReply, account: Account) => {
+  const signedInAs = async (request: FastifyRequest, reply: FastifyReply, account: Account, rememberedBrowser?: string) => {
     await request.session.regenerate([]);
     // A new CSRF secret, kept in the session from now on (the visitor's cookie is cleared).
     request.session.csrfSecret = app.newCsrfSecret();
@@ -112,6 +114,7 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
       address: request.ip,
       userAgent: (request.headers['user-agent'] ?? '').slice(0, USER_AGENT_MAX),
       handle: randomBytes(12).toString('base64url'),
+      ...(rememberedBrowser === undefined ? {} : { rememberedBrowser }),
     };
     renewCsrf(request, reply);
     cookies.issueDevice(reply, account.email);
@@ -152,11 +155,15 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
       return returnTo ?? '/';
     },
 
-    async completeRemembered(request, reply, account) {
+    async completeRemembered(request, reply, account, browserId) {
       // From an anonymous (or pending) session, as begin() starts one: regenerate ends the old ID.
       const returnTo = cookies.takeReturnTo(request, reply);
-      await signedInAs(request, reply, account);
+      await signedInAs(request, reply, account, browserId);
       return returnTo ?? '/';
+    },
+
+    rememberedAs(request, browserId) {
+      request.session.signedIn = { ...(request.session.signedIn as SignedIn), rememberedBrowser: browserId };
     },
 
     async end(request, reply, notice) {

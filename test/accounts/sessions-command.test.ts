@@ -48,6 +48,7 @@ async function seed(db: Database): Promise<void> {
   const addUser = db.prepare("INSERT INTO users (email, phone, password_hash) VALUES (?, ?, '$argon2id$v=19$SECRET-HASH')");
   const alice = Number(addUser.run('alice@example.com', '+15555550100').lastInsertRowid);
   const bob = Number(addUser.run('bob@example.com', '+15555550199').lastInsertRowid);
+  db.exec('UPDATE users SET session_epoch = 1'); // the epoch the sessions below were signed in under
   const store = createSqliteSessionStore(db, sessionRules({ idleMs: 30 * MINUTE, maxMs: 12 * HOUR }, HOUR));
   await setSession(store, 'SECRET-SID-1', inAnHour(signedIn(alice, 3 * HOUR, 5 * MINUTE, { address: '192.0.2.10', userAgent: FIREFOX })));
   await setSession(store, 'SECRET-SID-2', inAnHour(signedIn(alice, 20 * MINUTE, 1 * MINUTE, { address: '2001:db8::7', userAgent: SAFARI })));
@@ -104,11 +105,11 @@ describe('npm run sessions (src/accounts/sessions-command.ts)', () => {
   it('--revoke ends every session of the account, says how many, and leaves other accounts alone', async () => {
     const env = await seeded();
     // the timed-out session is ended too (its row was still stored)
-    expect(await sessions(['--revoke', 'Alice@example.com'], env)).toEqual({ code: 0, stdout: 'ended 4 sessions of alice@example.com\n', stderr: '' });
+    expect(await sessions(['--revoke', 'Alice@example.com'], env)).toEqual({ code: 0, stdout: 'ended 4 sessions and forgot 0 remembered browsers of alice@example.com\n', stderr: '' });
     expect(await sessions(['--list', 'alice@example.com'], env)).toEqual({ code: 0, stdout: 'no sessions for alice@example.com\n', stderr: '' });
     expect((await sessions(['--list', 'bob@example.com'], env)).stdout).toMatch(/\n1 session for bob@example\.com\n$/);
-    expect(await sessions(['--revoke=bob@example.com'], env)).toMatchObject({ code: 0, stdout: 'ended 1 session of bob@example.com\n' });
-    expect(await sessions(['--revoke', 'bob@example.com'], env)).toMatchObject({ code: 0, stdout: 'ended 0 sessions of bob@example.com\n' });
+    expect(await sessions(['--revoke=bob@example.com'], env)).toMatchObject({ code: 0, stdout: 'ended 1 session and forgot 0 remembered browsers of bob@example.com\n' });
+    expect(await sessions(['--revoke', 'bob@example.com'], env)).toMatchObject({ code: 0, stdout: 'ended 0 sessions and forgot 0 remembered browsers of bob@example.com\n' });
 
     const db = openDatabase(env.DATABASE_URL.slice('sqlite:'.length));
     try {
@@ -118,6 +119,36 @@ describe('npm run sessions (src/accounts/sessions-command.ts)', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('--revoke forgets the account’s remembered browsers only, moves its session epoch, and is audited', async () => {
+    const env = await seeded(async (db) => {
+      await seed(db);
+      const remember = db.prepare(
+        "INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at, session_epoch, browser_id) SELECT ?, id, 0, 9999999999999, 1, ? FROM users WHERE email = ?",
+      );
+      remember.run('SECRET-TOKEN-HASH-1', 'a', 'alice@example.com');
+      remember.run('SECRET-TOKEN-HASH-2', 'b', 'alice@example.com');
+      remember.run('SECRET-TOKEN-HASH-3', 'c', 'bob@example.com');
+    });
+    expect(await sessions(['--revoke', 'alice@example.com'], env)).toEqual({
+      code: 0,
+      stdout: 'ended 4 sessions and forgot 2 remembered browsers of alice@example.com\n',
+      stderr: '',
+    });
+    const db = openDatabase(env.DATABASE_URL.slice('sqlite:'.length));
+    try {
+      expect(db.prepare('SELECT browser_id FROM remembered_browsers').pluck().all()).toEqual(['c']);
+      expect(db.prepare('SELECT email FROM users WHERE session_epoch <> 1').pluck().all()).toEqual(['alice@example.com']);
+      expect(db.prepare('SELECT event, ip, user_agent, detail FROM audit_log').all()).toEqual([
+        { event: 'sessions-revoked-by-admin', ip: 'local', user_agent: 'npm run sessions -- --revoke', detail: 'sessions=4 remembered=2' },
+      ]);
+      // A sign-in that read the old epoch and writes its session after the revoke: listed as ended.
+      await setSession(createSqliteSessionStore(db, sessionRules({ idleMs: 30 * MINUTE, maxMs: 12 * HOUR }, HOUR)), 'SECRET-SID-late', inAnHour(signedIn(1, 0, 0)));
+    } finally {
+      db.close();
+    }
+    expect((await sessions(['--list', 'alice@example.com'], env)).stdout).toMatch(/\nended +\S+ +\S+ +- +.*\n1 session for alice@example\.com\n$/);
   });
 
   it('an unknown account prints nothing on stdout, says so on stderr and exits 1', async () => {
@@ -135,6 +166,7 @@ describe('npm run sessions (src/accounts/sessions-command.ts)', () => {
     const env = await seeded(async (db) => {
       applyMigrations(db, [MIGRATIONS]);
       db.exec("INSERT INTO users (id, email, phone, password_hash) VALUES (1, 'eve@example.com', '+15555550100', '$argon2id$x')");
+      db.exec('UPDATE users SET session_epoch = 1');
       const store = createSqliteSessionStore(db, sessionRules({ idleMs: 30 * MINUTE, maxMs: 12 * HOUR }, HOUR));
       await setSession(store, 's', inAnHour(signedIn(1, MINUTE, MINUTE, { address: '192.0.2.1\u001b[2J', userAgent: `Evil\u001b]0;owned\u0007 ${'x'.repeat(100)}` })));
     });

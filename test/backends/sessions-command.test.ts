@@ -40,6 +40,7 @@ describe(`npm run sessions on ${TEST_REDIS ? 'PostgreSQL + Redis' : 'the databas
       await backends.database.createAccount({ email: 'bob@example.com', phone: '+15555550199', passwordHash: HASH });
       const alice = (await backends.database.accounts.findByEmail('alice@example.com'))!.id;
       const bob = (await backends.database.accounts.findByEmail('bob@example.com'))!.id;
+      await sqlOn(dir, 'UPDATE users SET session_epoch = 1'); // the epoch the sessions below were signed in under
       const store = backends.state.sessions;
       const now = Date.now();
       const signedIn = (userId: number) => ({ signedIn: { userId, epoch: 1, signedInAt: now - HOUR, seenAt: now - 60_000, address: '192.0.2.10', userAgent: FIREFOX, handle: 'SECRET-HANDLE' } });
@@ -57,7 +58,7 @@ describe(`npm run sessions on ${TEST_REDIS ? 'PostgreSQL + Redis' : 'the databas
       ]);
       expect(listed.stdout).not.toContain('SECRET');
 
-      expect(await sessions(['--revoke', 'alice@example.com'], env)).toEqual({ code: 0, stdout: 'ended 2 sessions of alice@example.com\n', stderr: '' });
+      expect(await sessions(['--revoke', 'alice@example.com'], env)).toEqual({ code: 0, stdout: 'ended 2 sessions and forgot 0 remembered browsers of alice@example.com\n', stderr: '' });
       expect(await store.listForAccount(alice)).toEqual([]);
       // a request still holding one cannot write it back
       await setSession(store, 'SECRET-SID-a1', inAnHour(signedIn(alice)));

@@ -59,8 +59,9 @@ describe('maintenance', () => {
     const b = await open();
     const db = (b.database as unknown as { db: { prepare(sql: string): { run(...args: unknown[]): unknown } } }).db;
     db.prepare("INSERT INTO users (id, email, phone, password_hash) VALUES (1, 'a@example.com', '+15555550100', '$argon2id$x')").run();
-    await b.database.rememberedBrowsers.add(1, 'expired', { createdAt: Date.now() - DAY, expiresAt: Date.now() - 1 });
-    await b.database.rememberedBrowsers.add(1, 'live', { createdAt: Date.now(), expiresAt: Date.now() + DAY });
+    const { sessionEpoch } = (await b.database.accounts.findById(1))!;
+    await b.database.rememberedBrowsers.add(1, 'expired', { createdAt: Date.now() - DAY, expiresAt: Date.now() - 1 }, { sessionEpoch, browserId: 'one' });
+    await b.database.rememberedBrowsers.add(1, 'live', { createdAt: Date.now(), expiresAt: Date.now() + DAY }, { sessionEpoch, browserId: 'two' });
     const maintenance = startMaintenance(b, 90, () => {});
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     expect(count(b, 'remembered_browsers')).toBe(1);

@@ -18,15 +18,17 @@ describe('remembered browsers, hardened', () => {
     const c = t.client();
     await signInWithCode(t, c);
     await signOut(c);
-    const [row] = await rememberedRows(t);
+    const [row] = await t.sql('SELECT * FROM remembered_browsers');
     // The stored hash predates today's argon2 parameters: same password, older parameters.
     const older = await argon2.hash(ALICE.password, { type: argon2.argon2id, memoryCost: 8192, timeCost: 2, parallelism: 1 });
     await t.sql('UPDATE users SET password_hash = $1 WHERE email = $2', [older, ALICE.email]); // an admin's change forgets them…
-    await t.sql('INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [
+    await t.sql('INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at, session_epoch, browser_id) VALUES ($1, $2, $3, $4, $5, $6)', [
       row.token_hash,
       row.user_id,
       row.created_at,
       row.expires_at,
+      row.session_epoch,
+      row.browser_id,
     ]); // …so put the row back, as if the browser had been remembered since
     expect((await passwordStep(c)).headers.location).toBe('/'); // the rehash did not forget it
     const [{ password_hash: now }] = await t.sql('SELECT password_hash FROM users WHERE email = $1', [ALICE.email]);

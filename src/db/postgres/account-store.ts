@@ -42,8 +42,9 @@ export function createPostgresAccountStore(pool: Pool): AccountStore {
         await run('UPDATE users SET password_hash = $1, updated_at = now() WHERE id = $2', [passwordHash, id]);
         for (const row of remembered) {
           await run(
-            'INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-            [row.token_hash, row.user_id, row.created_at, row.expires_at],
+            `INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at, session_epoch, browser_id)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+            [row.token_hash, row.user_id, row.created_at, row.expires_at, row.session_epoch, row.browser_id],
           );
         }
       });

@@ -40,6 +40,9 @@ export function createPostgresRecoveryCodeStore(pool: Pool): RecoveryCodeStore {
       );
       return used.length === 1;
     },
+    async markUnused(userId, hash, usedAt) {
+      await query(pool, 'UPDATE recovery_codes SET used_at = NULL WHERE user_id = $1 AND code_hash = $2 AND used_at = $3', [userId, hash, usedAt]);
+    },
     async unusedCount(userId) {
       const [{ count }] = await query<{ count: number }>(
         pool,
