@@ -17,6 +17,9 @@ import type { AccountCache } from '../accounts/account-cache.ts';
 import { reserveSessionId } from './session-ids.ts';
 import type { CodeNotice, PendingSignIn, SessionTimes, SignedIn, SignInState } from './signin-state.ts';
 
+/** The Verify locks a request holds, released before its answer is sent (see holdVerifyCalls). */
+const HELD_LOCKS = Symbol('held Verify locks');
+
 /** Enough to name a browser; the rest of a long User-Agent header is not kept. */
 const USER_AGENT_MAX = 256;
 
@@ -56,9 +59,12 @@ export interface SignIn {
   end(request: FastifyRequest, reply: FastifyReply, notice?: NoticeKey): Promise<void>;
   /**
    * Holds the lock of this pending sign-in's Verify request (several pending sessions may share
-   * one request); undefined when another request holds it.
+   * one request); undefined when another request holds it. The lock is released before this
+   * request's answer goes out, whichever way it is sent (after the session is saved, so the
+   * browser's next request finds both done); the returned release (once only) is for a handler
+   * that fails before answering.
    */
-  holdVerifyCalls(pending: PendingSignIn): Promise<(() => Promise<void>) | undefined>;
+  holdVerifyCalls(request: FastifyRequest, pending: PendingSignIn): Promise<(() => Promise<void>) | undefined>;
   /** Whether this request's session is still stored: under the Verify lock, nothing else rotates it. */
   stillStored(request: FastifyRequest): Promise<boolean>;
   /**
@@ -85,6 +91,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in account, read afresh on each protected request (a disabled account is gone). */
     account: Account | null;
+    [HELD_LOCKS]: Array<() => Promise<void>> | null;
   }
 }
 
@@ -169,7 +176,14 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
       if (notice) cookies.setNotice(reply, notice);
     },
 
-    holdVerifyCalls: (pending) => budgets.holdVerifyCalls(pending.requestId),
+    async holdVerifyCalls(request, pending) {
+      const release = await budgets.holdVerifyCalls(pending.requestId);
+      if (!release) return undefined;
+      let released: Promise<void> | undefined;
+      const releaseOnce = () => (released ??= release());
+      (request[HELD_LOCKS] ??= []).push(releaseOnce);
+      return releaseOnce;
+    },
     stillStored: (request) => store.isLive(request.session.sessionId),
     claimPending: (request) => store.claim(request.session.sessionId),
 
@@ -189,6 +203,17 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
 
   app.decorate('signIn', signIn);
   app.decorateRequest('account', null);
+  app.decorateRequest(HELD_LOCKS, null);
+
+  // Release, then answer: a browser that acts on this answer at once (the right code after a
+  // resend, possibly on another instance) must never find the lock still held. Registered after
+  // @fastify/session's onSend hook, which saves the session first.
+  // (A callback hook: the usual answer, holding no lock, goes on without a promise.)
+  app.addHook('onSend', (request, _reply, _payload, done) => {
+    const held = request[HELD_LOCKS];
+    if (!held) return done();
+    Promise.all(held.map((release) => release())).then(() => done(), done);
+  });
 
   // A cookie signed with an older SESSION_SECRET still verifies, but @fastify/session signs the ID
   // afresh, sees the two differ on an unchanged session, and clears the cookie: the user would be
