@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { rejectOddRequestTargets } from './http/request-target.ts';
 import { serverTimeouts } from './http/server-timeouts.ts';
+import { clientErrorPages } from './http/client-error-page.ts';
 import { trustProxyOption } from './http/trust-proxy.ts';
 import type { ServerTimeouts } from './http/server-timeouts.ts';
 import { RequestLinesAtDebug, lazyChildLogger } from './http/request-log.ts';
@@ -79,6 +80,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: FORM_BODY_LIMIT,
     logController: new RequestLinesAtDebug(),
     childLoggerFactory: lazyChildLogger,
+    // Errors Node's parser raises before routing (a 16 KB Cookie header) get a page too.
+    clientErrorHandler: clientErrorPages(config.verify.brand, appSecurityHeaders(config)),
   });
 
   for (const warning of config.warnings) app.log.warn(warning);
@@ -99,6 +102,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await backends.close();
     throw error;
   }
+}
+
+/** The same headers on every answer, including the pages for errors raised before routing. */
+function appSecurityHeaders(config: Config): Record<string, string> {
+  return securityHeaders({
+    contentSecurityPolicy: {
+      directives: {
+        'form-action': ["'self'"],
+        'style-src': ["'self'"],
+        // Outside production the app is served over plain HTTP: do not ask browsers to upgrade.
+        'upgrade-insecure-requests': config.production ? [] : null,
+      },
+    },
+    strictTransportSecurity: config.production,
+  });
 }
 
 /** Everything after the backends are open: Verify, the plugins in the order a request meets them, the routes. */
@@ -127,17 +145,7 @@ async function buildOnBackends(
   const names = cookieNames(config.production);
 
   // External plugins: headers, body parsing, cookies, sessions, CSRF, throttling, static files.
-  const headers = securityHeaders({
-    contentSecurityPolicy: {
-      directives: {
-        'form-action': ["'self'"],
-        'style-src': ["'self'"],
-        // Outside production the app is served over plain HTTP: do not ask browsers to upgrade.
-        'upgrade-insecure-requests': config.production ? [] : null,
-      },
-    },
-    strictTransportSecurity: config.production,
-  });
+  const headers = appSecurityHeaders(config);
   // Into the reply's own headers, not the raw response's: Node then writes every header in one
   // pass (`writeHead`) instead of validating each twice (`setHeader`, then `writeHead`'s merge).
   app.addHook('onRequest', (_request, reply, done) => {
