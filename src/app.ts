@@ -10,6 +10,7 @@ import staticFiles from '@fastify/static';
 import type { Config } from './config.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { rejectOddRequestTargets } from './http/request-target.ts';
+import { requireHttps } from './http/require-https.ts';
 import { serverTimeouts } from './http/server-timeouts.ts';
 import { clientErrorPages } from './http/client-error-page.ts';
 import { trustProxyOption } from './http/trust-proxy.ts';
@@ -153,6 +154,7 @@ async function buildOnBackends(
     done();
   });
   app.addHook('onRequest', rejectOddRequestTargets);
+  if (config.production) app.addHook('onRequest', requireHttps(config.publicOrigin.origin));
   // Plain HTML forms are the only input: JSON, text or multipart bodies answer 415.
   app.removeAllContentTypeParsers();
   await app.register(formbody);
@@ -171,8 +173,6 @@ async function buildOnBackends(
   });
   await app.register(csrf, { cookieName: names.csrf, secure: config.production });
   await app.register(staticFiles, { root: root('public'), prefix: '/static/' });
-
-  if (config.production) warnOnceAboutPlainHttp(app, names.session);
 
   // Our plugins, then routes.
   const cookies = createLoginCookies(names, DEVICE_COOKIE_DAYS);
@@ -204,17 +204,4 @@ async function buildOnBackends(
   await app.register(accountSessionsRoutes, { ...deps, sessions: createAccountSessions(sessionStore, times) });
   await app.register(healthRoutes, { health: backends.health });
   return app;
-}
-
-// The session cookie is Secure in production: over plain HTTP the browser never gets it back,
-// so a request that carries one came over HTTPS and needs no (proxy-address parsing) check.
-function warnOnceAboutPlainHttp(app: FastifyInstance, sessionCookie: string): void {
-  let warned = false;
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (!warned && request.cookies[sessionCookie] === undefined && request.protocol !== 'https') {
-      warned = true;
-      request.log.warn('production request over plain HTTP: Secure session cookies will not be set; serve over TLS and set TRUST_PROXY behind a proxy');
-    }
-    done();
-  });
 }
