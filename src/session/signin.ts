@@ -15,10 +15,8 @@ import { createGate } from './signin-gate.ts';
 import type { Gate } from './signin-gate.ts';
 import type { AccountCache } from '../accounts/account-cache.ts';
 import { reserveSessionId } from './session-ids.ts';
+import { releaseBeforeAnswer } from './release-before-answer.ts';
 import type { CodeNotice, PendingSignIn, SessionTimes, SignedIn, SignInState } from './signin-state.ts';
-
-/** The Verify locks a request holds, released before its answer is sent (see holdVerifyCalls). */
-const HELD_LOCKS = Symbol('held Verify locks');
 
 /** Enough to name a browser; the rest of a long User-Agent header is not kept. */
 const USER_AGENT_MAX = 256;
@@ -91,12 +89,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in account, read afresh on each protected request (a disabled account is gone). */
     account: Account | null;
-    [HELD_LOCKS]: Array<() => Promise<void>> | null;
   }
 }
 
 async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promise<void> {
   const { names, cookies, store, accountCache, audit, budgets, times } = options;
+  const releasedBeforeAnswer = releaseBeforeAnswer(app);
 
   // A visitor's CSRF secret lives in its own cookie (a session's, in the session: see csrf.ts):
   // forgetting the cookie makes the next anonymous page issue a new one.
@@ -178,11 +176,7 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
 
     async holdVerifyCalls(request, pending) {
       const release = await budgets.holdVerifyCalls(pending.requestId);
-      if (!release) return undefined;
-      let released: Promise<void> | undefined;
-      const releaseOnce = () => (released ??= release());
-      (request[HELD_LOCKS] ??= []).push(releaseOnce);
-      return releaseOnce;
+      return release && releasedBeforeAnswer(request, release);
     },
     stillStored: (request) => store.isLive(request.session.sessionId),
     claimPending: (request) => store.claim(request.session.sessionId),
@@ -203,17 +197,6 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
 
   app.decorate('signIn', signIn);
   app.decorateRequest('account', null);
-  app.decorateRequest(HELD_LOCKS, null);
-
-  // Release, then answer: a browser that acts on this answer at once (the right code after a
-  // resend, possibly on another instance) must never find the lock still held. Registered after
-  // @fastify/session's onSend hook, which saves the session first.
-  // (A callback hook: the usual answer, holding no lock, goes on without a promise.)
-  app.addHook('onSend', (request, _reply, _payload, done) => {
-    const held = request[HELD_LOCKS];
-    if (!held) return done();
-    Promise.all(held.map((release) => release())).then(() => done(), done);
-  });
 
   // A cookie signed with an older SESSION_SECRET still verifies, but @fastify/session signs the ID
   // afresh, sees the two differ on an unchanged session, and clears the cookie: the user would be
