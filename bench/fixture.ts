@@ -59,6 +59,7 @@ export async function createFixture(accounts: number): Promise<Fixture> {
     // it otherwise). The proxy is named by address: Fastify 5.12 ignores a hop count (fails closed).
     NODE_ENV: 'production',
     TRUST_PROXY: '127.0.0.1',
+    PUBLIC_ORIGIN: 'https://bench.example.com',
     SESSION_SECRET,
     DATABASE_URL: `sqlite:${databasePath}`,
     MIGRATIONS_DIR: `${REPO_MIGRATIONS}:${join(dir, 'seeds')}`,

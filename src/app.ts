@@ -10,7 +10,9 @@ import staticFiles from '@fastify/static';
 import type { Config } from './config.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { rejectOddRequestTargets } from './http/request-target.ts';
+import { requireHttps } from './http/require-https.ts';
 import { serverTimeouts } from './http/server-timeouts.ts';
+import { clientErrorPages } from './http/client-error-page.ts';
 import { trustProxyOption } from './http/trust-proxy.ts';
 import type { ServerTimeouts } from './http/server-timeouts.ts';
 import { RequestLinesAtDebug, lazyChildLogger } from './http/request-log.ts';
@@ -82,6 +84,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: FORM_BODY_LIMIT,
     logController: new RequestLinesAtDebug(),
     childLoggerFactory: lazyChildLogger,
+    // Errors Node's parser raises before routing (a 16 KB Cookie header) get a page too.
+    clientErrorHandler: clientErrorPages(config.verify.brand, appSecurityHeaders(config)),
   });
 
   stdoutLog?.reportDropsTo(app.log);
@@ -103,6 +107,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await backends.close();
     throw error;
   }
+}
+
+/** The same headers on every answer, including the pages for errors raised before routing. */
+function appSecurityHeaders(config: Config): Record<string, string> {
+  return securityHeaders({
+    contentSecurityPolicy: {
+      directives: {
+        'form-action': ["'self'"],
+        'style-src': ["'self'"],
+        // Outside production the app is served over plain HTTP: do not ask browsers to upgrade.
+        'upgrade-insecure-requests': config.production ? [] : null,
+      },
+    },
+    strictTransportSecurity: config.production,
+  });
 }
 
 /** Everything after the backends are open: Verify, the plugins in the order a request meets them, the routes. */
@@ -131,17 +150,7 @@ async function buildOnBackends(
   const names = cookieNames(config.production);
 
   // External plugins: headers, body parsing, cookies, sessions, CSRF, throttling, static files.
-  const headers = securityHeaders({
-    contentSecurityPolicy: {
-      directives: {
-        'form-action': ["'self'"],
-        'style-src': ["'self'"],
-        // Outside production the app is served over plain HTTP: do not ask browsers to upgrade.
-        'upgrade-insecure-requests': config.production ? [] : null,
-      },
-    },
-    strictTransportSecurity: config.production,
-  });
+  const headers = appSecurityHeaders(config);
   // Into the reply's own headers, not the raw response's: Node then writes every header in one
   // pass (`writeHead`) instead of validating each twice (`setHeader`, then `writeHead`'s merge).
   app.addHook('onRequest', (_request, reply, done) => {
@@ -149,6 +158,7 @@ async function buildOnBackends(
     done();
   });
   app.addHook('onRequest', rejectOddRequestTargets);
+  if (config.production) app.addHook('onRequest', requireHttps(config.publicOrigin.origin));
   // Plain HTML forms are the only input: JSON, text or multipart bodies answer 415.
   app.removeAllContentTypeParsers();
   await app.register(formbody);
@@ -167,8 +177,6 @@ async function buildOnBackends(
   });
   await app.register(csrf, { cookieName: names.csrf, secure: config.production });
   await app.register(staticFiles, { root: root('public'), prefix: '/static/' });
-
-  if (config.production) warnOnceAboutPlainHttp(app, names.session);
 
   // Our plugins, then routes.
   const cookies = createLoginCookies(names, DEVICE_COOKIE_DAYS);
@@ -200,17 +208,4 @@ async function buildOnBackends(
   await app.register(accountSessionsRoutes, { ...deps, sessions: createAccountSessions(sessionStore, times) });
   await app.register(healthRoutes, { health: backends.health });
   return app;
-}
-
-// The session cookie is Secure in production: over plain HTTP the browser never gets it back,
-// so a request that carries one came over HTTPS and needs no (proxy-address parsing) check.
-function warnOnceAboutPlainHttp(app: FastifyInstance, sessionCookie: string): void {
-  let warned = false;
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (!warned && request.cookies[sessionCookie] === undefined && request.protocol !== 'https') {
-      warned = true;
-      request.log.warn('production request over plain HTTP: Secure session cookies will not be set; serve over TLS and set TRUST_PROXY behind a proxy');
-    }
-    done();
-  });
 }

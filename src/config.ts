@@ -5,6 +5,8 @@ import { parseRedisUrl } from './backends/redis-url.ts';
 import type { DatabaseLocation } from './db/connection.ts';
 import { loadSessionSecrets } from './session/session-secrets.ts';
 import { parseTrustProxy } from './http/trust-proxy.ts';
+import { parsePublicOrigin } from './http/public-origin.ts';
+import type { PublicOrigin } from './http/public-origin.ts';
 import { parseAllowedCountries } from './verify/allowed-countries.ts';
 import { loadPrivateKey, parseApiHost, parseBrand } from './verify/vonage-settings.ts';
 import type { LegacyCredentials, V2Credentials, VonageSettings } from './verify/vonage-settings.ts';
@@ -37,6 +39,8 @@ export interface Config {
   /** The first signs, all verify: rotate by putting the new secret first. */
   sessionSecrets: string[];
   trustProxy: boolean | string;
+  /** PUBLIC_ORIGIN, parsed: where production's plain-HTTP requests are sent; passkeys bind to its hostname. */
+  publicOrigin: PublicOrigin;
   /** A signed-in session ends after this long without a request… */
   sessionIdleMinutes: number;
   /** …and this long after sign-in, however active. */
@@ -80,10 +84,11 @@ export function loadConfig(env: Env = process.env): Config {
       `SESSION_MAX_HOURS (${sessionMaxHours} h) is shorter than SESSION_IDLE_MINUTES (${sessionIdleMinutes} min): the absolute lifetime must be at least the idle timeout`,
     );
   }
+  const port = number('PORT', 3000, 0, 65535);
   const config: Config = {
     production,
     host: get('HOST') ?? '127.0.0.1',
-    port: number('PORT', 3000, 0, 65535),
+    port,
     logLevel: parseLogLevel(get('LOG_LEVEL')),
     database,
     redisUrl: asConfigError(() => parseRedisUrl(get('REDIS_URL'))),
@@ -97,6 +102,7 @@ export function loadConfig(env: Env = process.env): Config {
     rememberDeviceDays: number('REMEMBER_DEVICE_DAYS', 30, 0, 365, 'days'),
     verifyAllowedCountries: asConfigError(() => parseAllowedCountries(get('VERIFY_ALLOWED_COUNTRIES'))),
     verify: loadVerifyConfig(get, production),
+    publicOrigin: asConfigError(() => parsePublicOrigin(get('PUBLIC_ORIGIN'), production, port)),
     warnings: [],
   };
   config.warnings.push(...realVerifyOutsideProduction(config.verify, production, nodeEnv));

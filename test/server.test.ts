@@ -53,7 +53,7 @@ describe('configuration errors stop the start with one clear line', () => {
 
 describe('production', () => {
   it('sets Secure cookies behind a TLS-terminating proxy', async () => {
-    const t = await startTestApp({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1' } });
+    const t = await startTestApp({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1', PUBLIC_ORIGIN: 'https://app.example.com' } });
     try {
       const c = t.client();
       const https = { 'x-forwarded-proto': 'https' };
@@ -75,7 +75,7 @@ describe('production', () => {
     await demo.exited;
     const prod = spawn(process.execPath, nodeTs(SERVER), {
       cwd: demo.cwd,
-      env: { PATH: process.env.PATH ?? '', MIGRATIONS_DIR: MIGRATIONS, NODE_ENV: 'production', SESSION_SECRET, VONAGE_API_KEY: 'k', VONAGE_API_SECRET: 's' },
+      env: { PATH: process.env.PATH ?? '', MIGRATIONS_DIR: MIGRATIONS, NODE_ENV: 'production', SESSION_SECRET, VONAGE_API_KEY: 'k', VONAGE_API_SECRET: 's', PUBLIC_ORIGIN: 'https://app.example.com' },
     });
     let stderr = '';
     prod.stderr.on('data', (d) => (stderr += d));

@@ -2,6 +2,7 @@
 // and those say nothing about internals.
 import fp from 'fastify-plugin';
 import { isBackendUnavailable } from '../backends/unavailable.ts';
+import { HttpsRequiredError } from './require-https.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const CSRF_FAILURE = {
@@ -22,9 +23,11 @@ const CLIENT_ERRORS: Record<number, { heading: string; message: string }> = {
   429: { heading: 'Too many attempts', message: 'Please wait a minute before trying again.' },
 };
 
-function sendErrorPage(reply: FastifyReply, status: number, heading: string, message: string) {
+type Retry = { href: string; label: string };
+
+function sendErrorPage(reply: FastifyReply, status: number, heading: string, message: string, link?: Retry) {
   if (reply.sent) return reply;
-  const retry = status === 404 ? { href: '/', label: 'Go to the home page' } : { href: '/login', label: 'Back to sign in' };
+  const retry = link ?? (status === 404 ? { href: '/', label: 'Go to the home page' } : { href: '/login', label: 'Back to sign in' });
   return reply.page(status, 'error', heading, { heading, message, retry });
 }
 
@@ -43,6 +46,14 @@ async function errorPagesPlugin(app: FastifyInstance): Promise<void> {
     if (error.code?.startsWith('FST_CSRF_')) {
       request.log.info({ status: 403, code: error.code }, 'client error');
       return sendErrorPage(reply, 403, CSRF_FAILURE.heading, CSRF_FAILURE.message);
+    }
+    if (error instanceof HttpsRequiredError) {
+      request.log.info({ status: 400, code: error.code }, 'client error');
+      const signInPage = `${error.publicOrigin}/login`;
+      return sendErrorPage(reply, 400, 'HTTPS is required', `This site works only over a secure connection. Please sign in at ${signInPage}.`, {
+        href: signInPage,
+        label: 'Go to the secure sign-in page',
+      });
     }
     if (status >= 400 && status < 500) {
       const known = CLIENT_ERRORS[status] ?? CLIENT_ERRORS[400];

@@ -22,7 +22,7 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
     if (!pending) return reply;
     const refused = await page.perAddress(request, reply, pending);
     if (refused) return refused;
-    const release = await signIn.holdVerifyCalls(pending);
+    const release = await signIn.holdVerifyCalls(request, pending);
     if (!release) return page.busy(reply, pending);
     try {
       // A code check that held the lock before us may have completed (or ended) this sign-in.
@@ -82,7 +82,7 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
       await signIn.end(request, reply);
       return reply.redirect('/login', 303);
     }
-    const release = await signIn.holdVerifyCalls(pending);
+    const release = await signIn.holdVerifyCalls(request, pending);
     if (!release) return page.busy(reply, pending);
     try {
       // The one decision: a code check that completed this sign-in first keeps it.

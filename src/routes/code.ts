@@ -107,7 +107,7 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       if (code === undefined) return page.show(reply, 400, pending, 'Enter the code from the message: digits only.');
       if (recoveryCode) return recovery.signIn(request, reply, pending, recoveryCode, finishSignIn);
 
-      const release = await signIn.holdVerifyCalls(pending);
+      const release = await signIn.holdVerifyCalls(request, pending);
       if (!release) return page.busy(reply, pending);
       try {
         const budget = await budgets.reserveCode(pending.userId);

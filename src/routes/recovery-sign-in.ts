@@ -26,7 +26,7 @@ export function recoverySignInSteps({ audit, verify, budgets, recoveryCodes }: R
      * must not race a check); a refusal is answered once the lock is free again.
      */
     async signIn(request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, code: string, finish: FinishSignIn) {
-      const release = await signIn.holdVerifyCalls(pending);
+      const release = await signIn.holdVerifyCalls(request, pending);
       if (!release) return page.busy(reply, pending);
       let refusal: () => Promise<FastifyReply>;
       try {

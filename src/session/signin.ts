@@ -15,6 +15,7 @@ import { createGate } from './signin-gate.ts';
 import type { Gate } from './signin-gate.ts';
 import type { AccountCache } from '../accounts/account-cache.ts';
 import { reserveSessionId } from './session-ids.ts';
+import { releaseBeforeAnswer } from './release-before-answer.ts';
 import type { CodeNotice, PendingSignIn, SessionTimes, SignedIn, SignInState } from './signin-state.ts';
 
 /** Enough to name a browser; the rest of a long User-Agent header is not kept. */
@@ -58,9 +59,12 @@ export interface SignIn {
   end(request: FastifyRequest, reply: FastifyReply, notice?: NoticeKey): Promise<void>;
   /**
    * Holds the lock of this pending sign-in's Verify request (several pending sessions may share
-   * one request); undefined when another request holds it.
+   * one request); undefined when another request holds it. The lock is released before this
+   * request's answer goes out, whichever way it is sent (after the session is saved, so the
+   * browser's next request finds both done); the returned release (once only) is for a handler
+   * that fails before answering.
    */
-  holdVerifyCalls(pending: PendingSignIn): Promise<(() => Promise<void>) | undefined>;
+  holdVerifyCalls(request: FastifyRequest, pending: PendingSignIn): Promise<(() => Promise<void>) | undefined>;
   /** Whether this request's session is still stored: under the Verify lock, nothing else rotates it. */
   stillStored(request: FastifyRequest): Promise<boolean>;
   /**
@@ -92,6 +96,7 @@ declare module 'fastify' {
 
 async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promise<void> {
   const { names, cookies, store, accountCache, audit, budgets, times } = options;
+  const releasedBeforeAnswer = releaseBeforeAnswer(app);
 
   // A visitor's CSRF secret lives in its own cookie (a session's, in the session: see csrf.ts):
   // forgetting the cookie makes the next anonymous page issue a new one.
@@ -176,7 +181,10 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
       if (notice) cookies.setNotice(reply, notice);
     },
 
-    holdVerifyCalls: (pending) => budgets.holdVerifyCalls(pending.requestId),
+    async holdVerifyCalls(request, pending) {
+      const release = await budgets.holdVerifyCalls(pending.requestId);
+      return release && releasedBeforeAnswer(request, release);
+    },
     stillStored: (request) => store.isLive(request.session.sessionId),
     claimPending: (request) => store.claim(request.session.sessionId),
 

@@ -157,7 +157,7 @@ describe('config', () => {
     );
     expect(loadConfig({ DATABASE_URL: db(), TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ DATABASE_URL: db(), TRUST_PROXY: 'false' }).trustProxy).toBe(false);
-    const production = { DATABASE_URL: db(), NODE_ENV: 'production', SESSION_SECRET: SECRET, VONAGE_API_KEY: 'k', VONAGE_API_SECRET: 's' };
+    const production = { DATABASE_URL: db(), NODE_ENV: 'production', SESSION_SECRET: SECRET, VONAGE_API_KEY: 'k', VONAGE_API_SECRET: 's', PUBLIC_ORIGIN: 'https://app.example.com' };
     expect(loadConfig({ ...production, TRUST_PROXY: 'uniquelocal' }).trustProxy).toBe('uniquelocal');
   });
 
@@ -178,7 +178,7 @@ describe('config', () => {
 
     it('but not in production, in demo mode, or against a simulator or look-alike host', () => {
       const none = (env: Record<string, string>) => expect(loadConfig({ DATABASE_URL: db(), ...env }).warnings).toEqual([]);
-      none({ NODE_ENV: 'production', SESSION_SECRET: SECRET, ...legacy });
+      none({ NODE_ENV: 'production', SESSION_SECRET: SECRET, PUBLIC_ORIGIN: 'https://app.example.com', ...legacy });
       none({});
       none({ VERIFY_API: 'demo', ...legacy });
       none({ ...legacy, VONAGE_API_HOST: 'http://127.0.0.1:9999' });

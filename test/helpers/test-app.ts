@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, vi } from 'vitest';
 import { buildApp } from '../../src/app.ts';
+import type { BuildOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { hashPassword } from '../../src/accounts/passwords.ts';
 import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
@@ -59,6 +60,8 @@ export interface TestAppOptions {
   sim?: VerifySimulator;
   simulator?: Partial<VerifySimulatorOptions>;
   env?: Record<string, string>;
+  /** buildApp's own options (e.g. small server timeouts); the log stream is the test app's. */
+  build?: BuildOptions;
 }
 
 export function simulatorOptions(extra: Partial<VerifySimulatorOptions> = {}): Partial<VerifySimulatorOptions> {
@@ -125,7 +128,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     ...options.env,
   };
   const logs: string[] = [];
-  const app = await buildApp(loadConfig(env), { logStream: { write: (line) => void logs.push(line) } });
+  const app = await buildApp(loadConfig(env), { ...options.build, logStream: { write: (line) => void logs.push(line) } });
   await app.ready();
   return {
     app,

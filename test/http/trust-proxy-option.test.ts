@@ -22,26 +22,27 @@ describe('trustProxyOption', () => {
     }
   });
 
-  it('behind a trusted proxy the app records the client address from its header, and a direct client cannot forge one', async () => {
-    const t = await startTestApp({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1' } });
+  it('behind a trusted proxy the app records the client address from its header, and a direct client can forge neither address nor HTTPS', async () => {
+    const t = await startTestApp({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1', PUBLIC_ORIGIN: 'https://app.example.com' } });
     try {
       const attempt = async (remoteAddress: string) => {
         const headers = { 'x-forwarded-for': '203.0.113.5', 'x-forwarded-proto': 'https' };
         const page = await t.app.inject({ method: 'GET', url: '/login', headers, remoteAddress });
         const jar = createCookieJar();
         jar.store(page);
-        await t.app.inject({
+        return t.app.inject({
           method: 'POST',
           url: '/login',
           remoteAddress,
           cookies: jar.cookies,
           headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
-          payload: new URLSearchParams({ _csrf: csrfFrom(page.body), email: 'nobody@example.com', password: 'x' }).toString(),
+          payload: new URLSearchParams({ _csrf: page.statusCode === 200 ? csrfFrom(page.body) : '', email: 'nobody@example.com', password: 'x' }).toString(),
         });
       };
-      await attempt('127.0.0.1');
-      await attempt('198.51.100.7');
-      expect((await auditRows(t)).filter((row) => row.event === 'password-failed').map((row) => row.ip)).toEqual(['203.0.113.5', '198.51.100.7']);
+      expect((await attempt('127.0.0.1')).statusCode).toBe(401);
+      // A direct client's X-Forwarded-Proto is not believed either: production refuses its plain HTTP.
+      expect((await attempt('198.51.100.7')).statusCode).toBe(400);
+      expect((await auditRows(t)).filter((row) => row.event === 'password-failed').map((row) => row.ip)).toEqual(['203.0.113.5']);
     } finally {
       await t.close();
     }

@@ -192,7 +192,7 @@ describe('your sessions', () => {
   });
 
   it('works the same with production cookies', async () => {
-    const t = await start({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1' } });
+    const t = await start({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1', PUBLIC_ORIGIN: 'https://app.example.com' } });
     const firefox = await signedInBrowser(t, FIREFOX, { headers: HTTPS });
     const chrome = await signedInBrowser(t, CHROME, { headers: HTTPS, remember: true });
     const [chromeRow] = sessionsOn((await firefox.get('/account/sessions')).body);

@@ -9,7 +9,7 @@ const HTTPS = { 'x-forwarded-proto': 'https' };
 describe('cookies in production', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1' } });
+    t = await startTestApp({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1', PUBLIC_ORIGIN: 'https://app.example.com' } });
   });
   afterAll(() => t.close());
 

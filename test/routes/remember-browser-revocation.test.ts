@@ -34,7 +34,7 @@ describe('remember this browser in production', () => {
   const start = useTestApps();
 
   it('the cookie is __Host-remember: Secure, HttpOnly, SameSite=Lax, Path=/, no Domain, when set and when rotated', async () => {
-    const t = await start({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1' } });
+    const t = await start({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1', PUBLIC_ORIGIN: 'https://app.example.com' } });
     const c = createTestClient(t.app, HTTPS);
     const done = await signInWithCode(t, c);
     await signOut(c);

@@ -32,7 +32,7 @@ describe('security headers', () => {
   });
 
   it('production adds HSTS and upgrade-insecure-requests', async () => {
-    const prod = await startTestApp({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1' } });
+    const prod = await startTestApp({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1', PUBLIC_ORIGIN: 'https://app.example.com' } });
     try {
       const res = await prod.app.inject({ method: 'GET', url: '/login', headers: { 'x-forwarded-proto': 'https' } });
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
