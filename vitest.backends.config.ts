@@ -8,6 +8,7 @@ export default defineConfig({
       'test/routes/**/*.test.ts',
       'test/session/signin-lifecycle.test.ts',
       'test/session/secret-rotation.test.ts',
+      'test/session/rolling-secret-rotation.test.ts',
       'test/accounts/account-schema.test.ts',
       'test/backends/**/*.test.ts',
       // each engine's own store tests, once: PostgreSQL's in the PostgreSQL run, Redis's in the Redis run

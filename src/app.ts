@@ -6,9 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
-import staticFiles from '@fastify/static';
 import type { Config } from './config.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { serveStaticFilesWithoutSessions } from './http/static-files.ts';
 import { rejectOddRequestTargets } from './http/request-target.ts';
 import { requireHttps } from './http/require-https.ts';
 import { serverTimeouts } from './http/server-timeouts.ts';
@@ -98,6 +98,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     { ...config, onMigrationWait: (message) => app.log.warn(message) },
     { rules: sessionRules(times, ANONYMOUS_SESSION_TTL_MS), limitOverrides: { 'verify-call': { points: 1, seconds: verifyCallSeconds } } },
     (backend, error) => app.log.error({ failure: { name: error.name, message: error.message } }, `${backend} connection lost`),
+    (backend) => app.log.info(`${backend} connection restored`),
   );
   // Closed with the app, or at once if the rest of the start fails (no pool outlives a failed build).
   app.addHook('onClose', () => backends.close());
@@ -149,7 +150,7 @@ async function buildOnBackends(
   const budgets = createBudgets(limits);
   const names = cookieNames(config.production);
 
-  // External plugins: headers, body parsing, cookies, sessions, CSRF, throttling, static files.
+  // External plugins: headers, body parsing, cookies, static files (no session), sessions, CSRF.
   const headers = appSecurityHeaders(config);
   // Into the reply's own headers, not the raw response's: Node then writes every header in one
   // pass (`writeHead`) instead of validating each twice (`setHeader`, then `writeHead`'s merge).
@@ -166,6 +167,7 @@ async function buildOnBackends(
     secret: config.sessionSecrets,
     parseOptions: { httpOnly: true, sameSite: 'lax', path: '/', secure: config.production },
   });
+  await serveStaticFilesWithoutSessions(app, names.session);
   await app.register(session, {
     secret: signOnceSigner(config.sessionSecrets),
     cookieName: names.session,
@@ -176,7 +178,6 @@ async function buildOnBackends(
     cookie: { httpOnly: true, sameSite: 'lax', path: '/', secure: config.production, maxAge: times.maxMs },
   });
   await app.register(csrf, { cookieName: names.csrf, secure: config.production });
-  await app.register(staticFiles, { root: root('public'), prefix: '/static/' });
 
   // Our plugins, then routes.
   const cookies = createLoginCookies(names, DEVICE_COOKIE_DAYS);

@@ -8,7 +8,12 @@ export const DEMO_ACCOUNT = { email: 'demo@example.com', password: 'demo-passwor
 export async function ensureDemoAccount(database: DatabaseBackend): Promise<{ email: string; password: string }> {
   if (!(await database.demoAccountExists(DEMO_ACCOUNT.email))) {
     const passwordHash = await hashPassword(DEMO_ACCOUNT.password);
-    await database.createAccount({ email: DEMO_ACCOUNT.email, phone: DEMO_ACCOUNT.phone, passwordHash, mustChangePassword: false });
+    try {
+      await database.createAccount({ email: DEMO_ACCOUNT.email, phone: DEMO_ACCOUNT.phone, passwordHash, mustChangePassword: false });
+    } catch (error) {
+      // Another instance started on the same database created it first (the unique index decided).
+      if (!(await database.demoAccountExists(DEMO_ACCOUNT.email))) throw error;
+    }
   }
   return { email: DEMO_ACCOUNT.email, password: DEMO_ACCOUNT.password };
 }

@@ -16,6 +16,8 @@ export interface BackendSettings {
 
 /** Told when a connection drops between requests (once per outage), so an outage shows in the log. */
 export type ConnectionErrorListener = (backend: 'database' | 'redis', error: Error) => void;
+/** Told when a backend whose loss was reported answers again, so the outage's end shows too. */
+export type ConnectionRestoredListener = (backend: 'database' | 'redis') => void;
 
 export interface Backends {
   database: DatabaseBackend;
@@ -32,6 +34,7 @@ export async function openBackends(
   settings: BackendSettings,
   options: StateOptions,
   onConnectionError: ConnectionErrorListener = () => {},
+  onConnectionRestored: ConnectionRestoredListener = () => {},
 ): Promise<Backends> {
   const { database: location, migrationsDirs } = settings;
   let database: DatabaseBackend & { appliedMigrations: string[] };
@@ -41,6 +44,7 @@ export async function openBackends(
       ...options,
       migrationsDirs,
       onIdleError: (error) => onConnectionError('database', error),
+      onRestored: () => onConnectionRestored('database'),
       onMigrationWait: settings.onMigrationWait,
     });
   } else {
@@ -54,6 +58,7 @@ export async function openBackends(
         ...options,
         keyPrefix: settings.redisKeyPrefix,
         onConnectionError: (error) => onConnectionError('redis', error),
+        onConnectionRestored: () => onConnectionRestored('redis'),
       });
     } catch (error) {
       await database.close();

@@ -24,6 +24,7 @@ export async function openPostgresBackend(
     migrationsDirs: string[];
     poolSize?: number;
     onIdleError?: (error: Error) => void;
+    onRestored?: () => void;
     /** Told once when another instance is applying migrations and this one waits for it. */
     onMigrationWait?: (message: string) => void;
     /** How long to wait for that instance before refusing to start (default 60 s). */
@@ -35,7 +36,7 @@ export async function openPostgresBackend(
     onWait: options.onMigrationWait,
     lockWaitMs: options.migrationLockWaitMs,
   });
-  const pool = createPool(url, { max: options.poolSize, onIdleError: options.onIdleError });
+  const pool = createPool(url, { max: options.poolSize, onIdleError: options.onIdleError, onRestored: options.onRestored });
   const sessions = createPostgresSessionStore(pool, options.rules);
   const limits = createPostgresLimits(pool, options.limitOverrides);
   let closed: Promise<void> | undefined;

@@ -38,7 +38,25 @@ export function clientConfig(url: string): pg.ClientConfig {
   return { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types: PG_TYPES, application_name: 'verify-signin' };
 }
 
-export function createPool(url: string, options: { max?: number; onIdleError?: (error: Error) => void } = {}): Pool {
+export interface PoolWatch {
+  /** Told once per outage: an idle connection died, or a query found the server unreachable. */
+  onIdleError?: (error: Error) => void;
+  /** Told when a new connection opens after such an outage. */
+  onRestored?: () => void;
+}
+
+const watches = new WeakMap<Pool, PoolWatch>();
+/** Pools whose outage has been reported and not yet seen to end. */
+const lost = new WeakSet<Pool>();
+
+function reportLost(pool: Pool, error: Error): void {
+  const watch = watches.get(pool);
+  if (!watch || lost.has(pool) || pool.ending) return;
+  lost.add(pool);
+  watch.onIdleError?.(error);
+}
+
+export function createPool(url: string, options: { max?: number } & PoolWatch = {}): Pool {
   const pool = new pg.Pool({
     ...clientConfig(url),
     max: options.max ?? 10,
@@ -51,8 +69,12 @@ export function createPool(url: string, options: { max?: number; onIdleError?: (
   });
   // An idle client whose connection dies (server restart, pg_terminate_backend) emits 'error' on
   // the pool; with no listener that would crash the process. The pool has already dropped that
-  // client, and the next query opens a fresh connection, so there is nothing else to do.
-  pool.on('error', (error) => options.onIdleError?.(error));
+  // client, and the next query opens a fresh connection: the first one after an outage is told.
+  watches.set(pool, options);
+  pool.on('error', (error) => reportLost(pool, error));
+  pool.on('connect', () => {
+    if (lost.delete(pool)) options.onRestored?.();
+  });
   return pool;
 }
 
@@ -98,6 +120,8 @@ export async function query<R extends QueryResultRow = QueryResultRow>(
     const result = await pool.query<R>(config);
     return result.rows;
   } catch (error) {
+    // The server out of reach (not a slow statement or a busy pool) is an outage to report.
+    if (isBackendUnavailable(error)) reportLost(pool, withMessage(error) as Error);
     throw asUnavailable(error);
   }
 }

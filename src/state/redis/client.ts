@@ -9,6 +9,8 @@ export interface RedisClientOptions {
   commandTimeoutMs?: number;
   /** Told once per outage (not per reconnect attempt), with an error free of the URL. */
   onConnectionError?: (error: BackendUnavailableError) => void;
+  /** Told when the connection is ready again after an outage that was reported. */
+  onConnectionRestored?: () => void;
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
@@ -77,6 +79,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
   client.on('error', report);
   client.on('close', () => report(new Error('Connection is closed.')));
   client.on('ready', () => {
+    if (reported && !closing.has(client)) options.onConnectionRestored?.();
     reported = false;
   });
   return client;
