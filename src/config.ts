@@ -1,8 +1,8 @@
 // One validated, typed config from the environment (and `.env`, read by server.ts).
 // Every problem becomes a ConfigError whose message is one line naming the variable.
-import { parseDatabaseUrl } from './db/connection.ts';
-import { parseRedisUrl } from './backends/redis-url.ts';
-import type { DatabaseLocation } from './db/connection.ts';
+import { parseDatabaseUrl } from './storage/sqlite/connection.ts';
+import { parseRedisUrl } from './storage/redis-url.ts';
+import type { DatabaseLocation } from './storage/sqlite/connection.ts';
 import { loadSessionSecrets } from './session/session-secrets.ts';
 import { parseTrustProxy } from './http/trust-proxy.ts';
 import { parseAllowedCountries } from './verify/allowed-countries.ts';

@@ -1,4 +1,4 @@
-import type { Database } from '../db/connection.ts';
+import type { Database } from '../storage/sqlite/connection.ts';
 
 /**
  * `sessionEpoch` is stored in each of the account's sessions; when it no longer matches (the

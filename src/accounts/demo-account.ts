@@ -1,6 +1,6 @@
 // Demo mode signs in as a fixed, publicly known account. Outside demo mode that account must not
 // exist: its password is printed in the README.
-import type { DatabaseBackend } from '../backends/backend.ts';
+import type { DatabaseBackend } from '../storage/backend.ts';
 import { hashPassword } from './passwords.ts';
 
 export const DEMO_ACCOUNT = { email: 'demo@example.com', password: 'demo-password', phone: '+15555550100' } as const;

@@ -2,7 +2,7 @@
 // them). The SQLite store is here; PostgreSQL's is src/db/postgres/recovery-code-store.ts.
 // Spending a code is one UPDATE that only an unused code matches, so of two requests with the
 // same code exactly one gets it; issuing and replacing are one transaction each.
-import type { Database } from '../db/connection.ts';
+import type { Database } from '../storage/sqlite/connection.ts';
 
 export interface RecoveryCodeStore {
   /** Stores these hashes unless the account has (or ever had) codes; whether it did. */

@@ -5,7 +5,7 @@
 // box was ticked, when it runs out): of two
 // requests presenting the same token, exactly one gets a successor. A password or phone change
 // and disabling the account forget the account's rows (triggers, migration 0003).
-import type { Database } from '../db/connection.ts';
+import type { Database } from '../storage/sqlite/connection.ts';
 
 export interface RememberedBrowserStore {
   /** Remembers a browser of this account from `createdAt` until `expiresAt` (ms since the epoch). */

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { DatabaseLocation } from '../db/connection.ts';
+import type { DatabaseLocation } from '../storage/sqlite/connection.ts';
 
 const MIN_SECRET_LENGTH = 32;
 

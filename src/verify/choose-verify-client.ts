@@ -3,7 +3,7 @@
 // exist: its password is in the README.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import type { DatabaseBackend } from '../backends/backend.ts';
+import type { DatabaseBackend } from '../storage/backend.ts';
 import { DEMO_ACCOUNT, ensureDemoAccount } from '../accounts/demo-account.ts';
 import { createVerifyClient } from './create-verify-client.ts';
 import { startDemoVerify } from './demo-verify.ts';

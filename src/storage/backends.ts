@@ -1,0 +1,82 @@
+// Opens the backends the configuration names: the database (SQLite or PostgreSQL) for accounts,
+// migrations and the audit log, and for sessions and counters unless Redis is set. PostgreSQL and
+// Redis clients load only when used.
+import type { DatabaseBackend, StateBackend, StateOptions } from './backend.ts';
+import type { DatabaseLocation } from './sqlite/connection.ts';
+import { openSqliteBackend } from './sqlite/backend.ts';
+
+export interface BackendSettings {
+  database: DatabaseLocation;
+  migrationsDirs: string[];
+  redisUrl?: string;
+  redisKeyPrefix: string;
+  /** Told once when another instance holds the migration lock and this start waits for it. */
+  onMigrationWait?: (message: string) => void;
+}
+
+/** Told when a connection drops between requests (once per outage), so an outage shows in the log. */
+export type ConnectionErrorListener = (backend: 'database' | 'redis', error: Error) => void;
+
+export interface Backends {
+  database: DatabaseBackend;
+  /** Sessions and counters: Redis when set, else the database. */
+  state: StateBackend;
+  /** Each backend in use and whether it answers right now. */
+  health(): Promise<Record<string, 'ok' | 'unavailable'>>;
+  /** Names of the migrations this start applied. */
+  appliedMigrations: string[];
+  close(): Promise<void>;
+}
+
+export async function openBackends(
+  settings: BackendSettings,
+  options: StateOptions,
+  onConnectionError: ConnectionErrorListener = () => {},
+): Promise<Backends> {
+  const { database: location, migrationsDirs } = settings;
+  let database: DatabaseBackend & { appliedMigrations: string[] };
+  if (location.kind === 'postgres') {
+    const { openPostgresBackend } = await import('./postgres/backend.ts');
+    database = await openPostgresBackend(location.url, {
+      ...options,
+      migrationsDirs,
+      onIdleError: (error) => onConnectionError('database', error),
+      onMigrationWait: settings.onMigrationWait,
+    });
+  } else {
+    database = await openSqliteBackend(location.path, { ...options, migrationsDirs });
+  }
+  let redis: StateBackend | undefined;
+  if (settings.redisUrl) {
+    try {
+      const { openRedisState } = await import('./redis/state.ts');
+      redis = await openRedisState(settings.redisUrl, {
+        ...options,
+        keyPrefix: settings.redisKeyPrefix,
+        onConnectionError: (error) => onConnectionError('redis', error),
+      });
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+  }
+  let closing: Promise<void> | undefined;
+  const answers = (backend: StateBackend) => backend.ping().then(() => 'ok' as const, () => 'unavailable' as const);
+
+  return {
+    database,
+    state: redis ?? database,
+    appliedMigrations: database.appliedMigrations,
+    async health() {
+      const [db, cache] = await Promise.all([answers(database), redis ? answers(redis) : undefined]);
+      const states: Record<string, 'ok' | 'unavailable'> = { database: db };
+      if (cache) states.redis = cache;
+      return states;
+    },
+    close() {
+      // once, however often it is asked (the app's onClose and a failed start may both ask)
+      closing ??= Promise.allSettled([redis?.close(), database.close()]).then(() => undefined);
+      return closing;
+    },
+  };
+}
