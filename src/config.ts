@@ -1,8 +1,8 @@
 // One validated, typed config from the environment (and `.env`, read by server.ts).
 // Every problem becomes a ConfigError whose message is one line naming the variable.
-import { parseDatabaseUrl } from './storage/sqlite/connection.ts';
+import { parseDatabaseUrl } from './storage/database-url.ts';
 import { parseRedisUrl } from './storage/redis-url.ts';
-import type { DatabaseLocation } from './storage/sqlite/connection.ts';
+import type { DatabaseLocation } from './storage/database-url.ts';
 import { loadSessionSecrets } from './session/session-secrets.ts';
 import { parseTrustProxy } from './http/trust-proxy.ts';
 import { parseAllowedCountries } from './verify/allowed-countries.ts';
@@ -89,7 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: asConfigError(() => parseRedisUrl(get('REDIS_URL'))),
     redisKeyPrefix: get('REDIS_KEY_PREFIX') ?? 'signin:',
     migrationsDirs: (get('MIGRATIONS_DIR') ?? 'migrations').split(':').filter(Boolean),
-    sessionSecrets: asConfigError(() => loadSessionSecrets(get('SESSION_SECRET'), production, database)),
+    sessionSecrets: asConfigError(() => loadSessionSecrets(get('SESSION_SECRET'), production, database.kind === 'sqlite' ? database.path : undefined)),
     trustProxy: asConfigError(() => parseTrustProxy(get('TRUST_PROXY'), production)),
     sessionIdleMinutes,
     sessionMaxHours,

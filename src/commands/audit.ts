@@ -2,8 +2,8 @@
 // Exit 0: printed (perhaps nothing); 1: no such account, or the database cannot be read; 2: bad flags.
 import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
-import { parseDatabaseUrl } from '../storage/sqlite/connection.ts';
-import type { DatabaseLocation } from '../storage/sqlite/connection.ts';
+import { parseDatabaseUrl } from '../storage/database-url.ts';
+import type { DatabaseLocation } from '../storage/database-url.ts';
 // Everything in a row is shown: nothing secret is stored in audit_log, and nothing is joined in from sessions.
 import type { AuditEntry } from '../accounts/audit-log.ts';
 

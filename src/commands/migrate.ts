@@ -1,8 +1,9 @@
 // `npm run migrate`: applies pending migrations to DATABASE_URL (SQLite or PostgreSQL) and says
 // what it did.
 import fs from 'node:fs';
-import { openDatabase, parseDatabaseUrl } from '../storage/sqlite/connection.ts';
-import type { DatabaseLocation } from '../storage/sqlite/connection.ts';
+import { openDatabase } from '../storage/sqlite/connection.ts';
+import { parseDatabaseUrl } from '../storage/database-url.ts';
+import type { DatabaseLocation } from '../storage/database-url.ts';
 import { applyMigrations } from '../storage/migrations.ts';
 
 async function migrate(): Promise<void> {

@@ -5,8 +5,9 @@
 import fs from 'node:fs';
 import type { Session } from 'fastify';
 import { parseRedisUrl } from '../storage/redis-url.ts';
-import { openDatabase, parseDatabaseUrl } from '../storage/sqlite/connection.ts';
-import type { DatabaseLocation } from '../storage/sqlite/connection.ts';
+import { openDatabase } from '../storage/sqlite/connection.ts';
+import { parseDatabaseUrl } from '../storage/database-url.ts';
+import type { DatabaseLocation } from '../storage/database-url.ts';
 import type { AuthSessionStore } from '../session/auth-session-store.ts';
 import { browserName, printable } from '../session/browser-name.ts';
 import { sessionRules, stateOf } from '../session/signin-state.ts';

@@ -4,6 +4,7 @@
 // one atomic step inside the engine (see each implementation).
 import type { AccountStore } from '../accounts/account-store.ts';
 import type { AuditLog } from '../accounts/audit-log.ts';
+import type { AccountSeeding } from '../accounts/demo-account.ts';
 import type { RecoveryCodeStore } from '../accounts/recovery-code-store.ts';
 import type { RememberedBrowserStore } from '../accounts/remembered-browsers.ts';
 import type { AuthSessionStore, SessionRules } from '../session/auth-session-store.ts';
@@ -26,7 +27,7 @@ export interface StateBackend {
   close(): Promise<void>;
 }
 
-export interface DatabaseBackend extends StateBackend {
+export interface DatabaseBackend extends StateBackend, AccountSeeding {
   engine: 'sqlite' | 'postgres';
   accounts: AccountStore;
   audit: AuditLog;
@@ -36,7 +37,4 @@ export interface DatabaseBackend extends StateBackend {
   recoveryCodes: RecoveryCodeStore;
   /** Audit events older than this many days are deleted; returns how many. */
   pruneAudit(retentionDays: number): Promise<number>;
-  /** The demo account, by email (demo mode creates it; production refuses to start with it). */
-  demoAccountExists(email: string): Promise<boolean>;
-  createAccount(account: { email: string; phone: string; passwordHash: string; mustChangePassword?: boolean }): Promise<void>;
 }

@@ -2,7 +2,7 @@
 // migrations and the audit log, and for sessions and counters unless Redis is set. PostgreSQL and
 // Redis clients load only when used.
 import type { DatabaseBackend, StateBackend, StateOptions } from './backend.ts';
-import type { DatabaseLocation } from './sqlite/connection.ts';
+import type { DatabaseLocation } from './database-url.ts';
 import { openSqliteBackend } from './sqlite/backend.ts';
 
 export interface BackendSettings {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createAccountStore } from '../../src/accounts/account-store.ts';
+import { createAccountStore } from '../../src/storage/sqlite/account-store.ts';
 import type { AccountStore } from '../../src/accounts/account-store.ts';
 import { openDatabase } from '../../src/storage/sqlite/connection.ts';
 import type { Database } from '../../src/storage/sqlite/connection.ts';

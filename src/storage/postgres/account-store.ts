@@ -4,7 +4,7 @@
 // lower() folds ASCII letters only, exactly like SQLite's NOCASE: 'Émile' and 'émile' are two
 // accounts on both engines, whatever the database's own collation.
 import type { Account, AccountStore } from '../../accounts/account-store.ts';
-import { NEXT_SESSION_EPOCH } from '../../accounts/account-store.ts';
+import { NEXT_SESSION_EPOCH } from '../session-epoch.ts';
 import { query } from './pool.ts';
 import { inTransaction } from './transaction.ts';
 import type { Pool } from './pool.ts';

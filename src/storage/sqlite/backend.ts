@@ -2,10 +2,10 @@
 // and counters. Several processes on one file share it; each store's step is one statement or
 // one transaction, which SQLite serialises.
 import type { DatabaseBackend, StateOptions } from '../backend.ts';
-import { createAccountStore } from '../../accounts/account-store.ts';
-import { createAuditLog } from '../../accounts/audit-log.ts';
-import { createRecoveryCodeStore } from '../../accounts/recovery-code-store.ts';
-import { createRememberedBrowserStore } from '../../accounts/remembered-browsers.ts';
+import { createAccountStore } from './account-store.ts';
+import { createAuditLog } from './audit-log.ts';
+import { createRecoveryCodeStore } from './recovery-code-store.ts';
+import { createRememberedBrowserStore } from './remembered-browsers.ts';
 import { pruneAuditLog } from './audit-retention.ts';
 import { createSqliteSessionStore } from './session-store.ts';
 import { createSqliteLimits } from './limits.ts';

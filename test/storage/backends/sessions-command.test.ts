@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openBackends } from '../../../src/storage/backends.ts';
-import { parseDatabaseUrl } from '../../../src/storage/sqlite/connection.ts';
+import { parseDatabaseUrl } from '../../../src/storage/database-url.ts';
 import { sessionRules } from '../../../src/session/signin-state.ts';
 import { removeAfterTest } from '../../helpers/temp-dir.ts';
 import { HASH } from '../postgres/fresh-database.ts';

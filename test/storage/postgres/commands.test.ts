@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { readPostgresAuditLog } from '../../../src/storage/postgres/audit-log.ts';
 import { describe, expect, it } from 'vitest';
-import { parseDatabaseUrl } from '../../../src/storage/sqlite/connection.ts';
+import { parseDatabaseUrl } from '../../../src/storage/database-url.ts';
 import { applyPostgresMigrations } from '../../../src/storage/postgres/migrations.ts';
 import { HASH, REPO_MIGRATIONS, sql, useFreshDatabases } from './fresh-database.ts';
 import { nodeTs } from '../../helpers/node-ts.ts';

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, parseDatabaseUrl } from '../../../src/storage/sqlite/connection.ts';
+import { openDatabase } from '../../../src/storage/sqlite/connection.ts';
+import { parseDatabaseUrl } from '../../../src/storage/database-url.ts';
 import { useTempDir } from '../../helpers/temp-dir.ts';
 
 describe('parseDatabaseUrl', () => {
