@@ -1,13 +1,12 @@
 // Reads the config, builds the app, listens, and shuts down gracefully on SIGINT/SIGTERM.
-import { existsSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, readDotEnv } from './config.ts';
 import { buildApp } from './app.ts';
 
 /** How long in-flight requests get to finish after a signal before the process is killed. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-if (existsSync('.env')) process.loadEnvFile('.env');
+readDotEnv();
 
 let config;
 try {

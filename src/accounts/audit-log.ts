@@ -52,3 +52,12 @@ export interface AuditLog {
   /** Resolves once the event is stored; rejects when the database does not answer. */
   record(event: AuditEvent, from: RequestOrigin, entry?: { userId?: number; detail?: string }): Promise<void>;
 }
+
+/** The admin's read (`npm run audit`), the same rows on every engine. */
+export interface AuditReader {
+  /**
+   * Events at or after `since` (an ISO time), oldest first; only this account's when `account`
+   * (an email, any letter case) is given, and undefined when no account has that email.
+   */
+  eventsSince(since: string, account?: string): Promise<AuditEntry[] | undefined>;
+}

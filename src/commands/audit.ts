@@ -1,11 +1,8 @@
 // `npm run audit -- --since 1h [--account EMAIL] [--json]`: recent auth events, oldest first.
 // Exit 0: printed (perhaps nothing); 1: no such account, or the database cannot be read; 2: bad flags.
-import fs from 'node:fs';
-import BetterSqlite3 from 'better-sqlite3';
-import { parseDatabaseUrl } from '../storage/database-url.ts';
-import type { DatabaseLocation } from '../storage/database-url.ts';
 // Everything in a row is shown: nothing secret is stored in audit_log, and nothing is joined in from sessions.
 import type { AuditEntry } from '../accounts/audit-log.ts';
+import { formatTable, openCommandBackends, parseFlags, printable, readConfig, runCommand, UsageError } from './command.ts';
 
 const USAGE =
   'usage: npm run audit -- --since DURATION [--account EMAIL] [--json]\n' +
@@ -17,44 +14,18 @@ const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 8
 const MAX_SINCE_MS = 100 * 366 * UNIT_MS.d;
 const USER_AGENT_WIDTH = 60;
 
-class UsageError extends Error {}
-class NotFound extends Error {}
-
 type Options = { since: string; account?: string; json: boolean; help: boolean };
 type AuditQuery = { since: string; account?: string };
+
 function parseOptions(args: string[], now: number): Options {
-  const given = new Map<string, string>();
-  let json = false;
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
-    if (flag === '--json' || flag === '--help' || flag === '-h') {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-      if (flag === '--json') json = true;
-      else help = true;
-    } else if (flag === '--since' || flag === '--account') {
-      const value = inline ?? args[++i];
-      if (value === undefined || (inline === undefined && value.startsWith('--'))) {
-        throw new UsageError(`${flag} needs a value`);
-      }
-      if (given.has(flag)) throw new UsageError(`${flag} is given twice`);
-      given.set(flag, value.trim());
-    } else if (flag.startsWith('-')) {
-      throw new UsageError(`unknown flag ${printable(flag)} (npm run audit -- --help lists the flags)`);
-    } else {
-      // `npm run audit --since 1h` (no `--`) hands the flag to npm and only "1h" to us.
-      throw new UsageError(`unexpected argument "${printable(arg)}" (with npm, put -- before the flags)`);
-    }
-  }
-  if (help) return { since: '', json, help };
-  const since = given.get('--since');
+  const flags = parseFlags('audit', args, { '--since': 'value', '--account': 'value', '--json': 'switch' });
+  const json = flags.switches.has('--json');
+  if (flags.help) return { since: '', json, help: true };
+  const since = flags.values.get('--since');
   if (since === undefined) throw new UsageError('--since is required, e.g. --since 1h');
-  const account = given.get('--account');
+  const account = flags.values.get('--account');
   if (account === '') throw new UsageError('--account needs an email');
-  return { since: sinceCutoff(since, now), account, json, help };
+  return { since: sinceCutoff(since, now), account, json, help: false };
 }
 
 /** The ISO time `value` (like 90s, 30m, 1h, 7d) before `now`; ISO strings compare like `at`. */
@@ -68,49 +39,7 @@ function sinceCutoff(value: string, now: number): string {
   return new Date(now - ms).toISOString();
 }
 
-/** All the database access: the same query and the same rows on either engine. */
-async function readAuditEvents(location: DatabaseLocation, query: AuditQuery): Promise<AuditEntry[]> {
-  return location.kind === 'postgres' ? readPostgres(location.url, query) : readSqlite(location.path, query);
-}
-
-async function readPostgres(url: string, query: AuditQuery): Promise<AuditEntry[]> {
-  // Loaded only when used: a SQLite setup never needs pg.
-  const { readPostgresAuditLog } = await import('../storage/postgres/audit-log.ts');
-  const entries = await readPostgresAuditLog(url, query.since, query.account);
-  if (!entries) throw new NotFound(`no account has the email ${printable(query.account ?? '')}; nothing to show`);
-  return entries;
-}
-
-async function readSqlite(path: string, query: AuditQuery): Promise<AuditEntry[]> {
-  if (!fs.existsSync(path)) {
-    throw new Error(`the database ${path} does not exist (check DATABASE_URL)`);
-  }
-  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 5000');
-    let userId: number | undefined;
-    if (query.account !== undefined) {
-      const user = db.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ? COLLATE NOCASE').get(query.account);
-      if (!user) throw new NotFound(`no account has the email ${printable(query.account)}; nothing to show`);
-      userId = user.id;
-    }
-    const select = `SELECT a.id, a.at, a.event, a.user_id, u.email AS account, a.ip, a.user_agent, a.detail
-      FROM audit_log a LEFT JOIN users u ON u.id = a.user_id`;
-    return userId === undefined
-      ? db.prepare<[string], AuditEntry>(`${select} WHERE a.at >= ? ORDER BY a.at, a.id`).all(query.since)
-      : db.prepare<[number, string], AuditEntry>(`${select} WHERE a.user_id = ? AND a.at >= ? ORDER BY a.at, a.id`)
-          .all(userId, query.since);
-  } catch (error) {
-    if (/no such (table|column)/.test((error as Error).message)) {
-      throw new Error(`the database's schema is out of date (${(error as Error).message}); run npm run migrate`);
-    }
-    throw error;
-  } finally {
-    db.close();
-  }
-}
-
-function formatTable(entries: AuditEntry[], { since, account }: AuditQuery): string {
+function formatEvents(entries: AuditEntry[], { since, account }: AuditQuery): string {
   const scope = `${account === undefined ? '' : ` for ${printable(account)}`} since ${since}`;
   if (entries.length === 0) return `no events${scope}\n`;
   const rows = entries.map((entry) => [
@@ -121,13 +50,8 @@ function formatTable(entries: AuditEntry[], { since, account }: AuditQuery): str
     shorten(printable(entry.user_agent ?? '-'), USER_AGENT_WIDTH),
     printable(entry.detail ?? '-'),
   ]);
-  const header = ['TIME', 'EVENT', 'ACCOUNT', 'IP', 'USER AGENT', 'DETAIL'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const lines = [header, ...rows].map((cells) =>
-    cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd(),
-  );
-  const count = `${entries.length} event${entries.length === 1 ? '' : 's'}${scope}`;
-  return `${lines.join('\n')}\n${count}\n`;
+  const table = formatTable(['TIME', 'EVENT', 'ACCOUNT', 'IP', 'USER AGENT', 'DETAIL'], rows);
+  return `${table}\n${entries.length} event${entries.length === 1 ? '' : 's'}${scope}\n`;
 }
 
 function formatJsonLines(entries: AuditEntry[]): string {
@@ -136,14 +60,6 @@ function formatJsonLines(entries: AuditEntry[]): string {
     .map((entry) => JSON.stringify(entry).replace(/[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, unicodeEscape))
     .map((line) => `${line}\n`)
     .join('');
-}
-
-/** User agents and details come from clients: control characters would drive the admin's terminal. */
-function printable(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (char) => {
-    const code = char.codePointAt(0) as number;
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
-  });
 }
 
 function unicodeEscape(char: string): string {
@@ -161,21 +77,16 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  // Variables already set in the environment win over .env (Node's loadEnvFile never overrides).
-  if (fs.existsSync('.env')) process.loadEnvFile('.env');
-  const location = parseDatabaseUrl(process.env.DATABASE_URL || 'sqlite:data/app.db');
   const query = { since: options.since, account: options.account };
-  const entries = await readAuditEvents(location, query);
-  process.stdout.write(options.json ? formatJsonLines(entries) : formatTable(entries, query));
+  // With --json, stdout is one JSON object per line and nothing else: the backends line goes to stderr.
+  const backends = await openCommandBackends(readConfig(), { sessions: false, migrate: false, quiet: options.json });
+  try {
+    const entries = await backends.database.auditTrail.eventsSince(query.since, query.account);
+    if (!entries) throw new Error(`no account has the email ${printable(query.account ?? '')}; nothing to show`);
+    process.stdout.write(options.json ? formatJsonLines(entries) : formatEvents(entries, query));
+  } finally {
+    await backends.close();
+  }
 }
 
-// `npm run audit … | head` closes the pipe early; that is not an error worth a stack trace.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-});
-
-main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`audit: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
-});
+runCommand('audit', main);

@@ -1,10 +1,16 @@
 // `npm run hash-password`: prints the argon2id hash of a password for a seed migration.
-// On a terminal it asks twice without echo; piped, it reads the first line.
+// On a terminal it asks twice without echo; piped, it reads the first line. It reads no backend.
 import { hashPassword } from '../accounts/passwords.ts';
+import { CommandError, runCommand } from './command.ts';
 
 const MIN_LENGTH = 8;
 
-class Cancelled extends Error {}
+/** Ctrl-C or Ctrl-D at the prompt: exit 130, as a shell does. */
+class Cancelled extends CommandError {
+  constructor() {
+    super('cancelled', 130);
+  }
+}
 
 async function main(): Promise<void> {
   let password: string;
@@ -60,8 +66,8 @@ function promptHidden(prompt: string): Promise<string> {
       if (keys.startsWith('\u001b')) return;
       for (const key of keys) {
         if (key === '\r' || key === '\n') return finish(() => resolve(typed.join('')));
-        if (key === '\u0003') return finish(() => reject(new Cancelled('cancelled'))); // Ctrl-C
-        if (key === '\u0004' && typed.length === 0) return finish(() => reject(new Cancelled('cancelled'))); // Ctrl-D
+        if (key === '\u0003') return finish(() => reject(new Cancelled())); // Ctrl-C
+        if (key === '\u0004' && typed.length === 0) return finish(() => reject(new Cancelled())); // Ctrl-D
         if (key === '\u007f' || key === '\b') typed.pop(); // Backspace
         else if (key === '\u0015') typed = []; // Ctrl-U clears the line
         else if (key >= ' ') typed.push(key);
@@ -71,8 +77,4 @@ function promptHidden(prompt: string): Promise<string> {
   });
 }
 
-main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`hash-password: ${message}\n`);
-  process.exitCode = error instanceof Cancelled ? 130 : 1;
-});
+runCommand('hash-password', main);

@@ -3,7 +3,7 @@
 // counters unless Redis takes those. Every operation that must hold under parallel requests is
 // one atomic step inside the engine (see each implementation).
 import type { AccountStore } from '../accounts/account-store.ts';
-import type { AuditLog } from '../accounts/audit-log.ts';
+import type { AuditLog, AuditReader } from '../accounts/audit-log.ts';
 import type { AccountSeeding } from '../accounts/demo-account.ts';
 import type { RecoveryCodeStore } from '../accounts/recovery-code-store.ts';
 import type { RememberedBrowserStore } from '../accounts/remembered-browsers.ts';
@@ -37,4 +37,8 @@ export interface DatabaseBackend extends StateBackend, AccountSeeding {
   recoveryCodes: RecoveryCodeStore;
   /** Audit events older than this many days are deleted; returns how many. */
   pruneAudit(retentionDays: number): Promise<number>;
+  /** The admin's read of the audit log. */
+  auditTrail: AuditReader;
+  /** Any account with this email (any letter case), disabled ones included: for the admin commands. */
+  findAnyAccount(email: string): Promise<{ id: number; email: string } | undefined>;
 }

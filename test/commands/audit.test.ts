@@ -7,6 +7,7 @@ import type { Database } from '../../src/storage/sqlite/connection.ts';
 import { applyMigrations } from '../../src/storage/migrations.ts';
 import { useTempDir, writeFiles } from '../helpers/temp-dir.ts';
 import { nodeTs } from '../helpers/node-ts.ts';
+import { withoutBackendsLine } from '../helpers/command-output.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const MIGRATIONS = path.join(REPO_ROOT, 'migrations');
@@ -24,10 +25,10 @@ async function audit(args: string[], env: Record<string, string>, cwd = REPO_ROO
       nodeTs(cwd === REPO_ROOT ? 'src/commands/audit.ts' : command, ...args),
       { env: childEnv, cwd },
     );
-    return { code: 0, stdout, stderr };
+    return withoutBackendsLine({ code: 0, stdout, stderr });
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    return withoutBackendsLine({ code: failed.code, stdout: failed.stdout, stderr: failed.stderr });
   }
 }
 
@@ -217,12 +218,12 @@ describe('npm run audit (src/accounts/audit-command.ts)', () => {
 
     const bare = await audit(['--since', '1h'], seeded(() => {}));
     expect(bare).toMatchObject({ code: 1, stdout: '' });
-    expect(bare.stderr).toMatch(/^audit: the database's schema is out of date \(no such table: audit_log\); run npm run migrate\n$/);
+    expect(bare.stderr).toMatch(/^audit: the database's schema is out of date \(no such table: \w+\); run npm run migrate\n$/);
 
     // Nothing listens on port 1: refused at once. (test/db/postgres has the runs against a server.)
     const postgres = await audit(['--since', '1h'], { DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/app' });
     expect(postgres.code).toBe(1);
-    expect(postgres.stderr).toMatch(/^audit: could not connect to PostgreSQL: .*ECONNREFUSED.*\n$/);
+    expect(postgres.stderr).toMatch(/^audit: could not reach PostgreSQL: .*ECONNREFUSED.* \(check DATABASE_URL\)\n$/);
     expect(postgres.stderr).not.toContain('hunter2');
   });
 });

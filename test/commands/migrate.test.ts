@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
 import { useTempDir, writeFiles } from '../helpers/temp-dir.ts';
 import { nodeTs } from '../helpers/node-ts.ts';
+import { withoutBackendsLine } from '../helpers/command-output.ts';
 
 const COMMAND = path.resolve(import.meta.dirname, '../../src/commands/migrate.ts');
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -16,10 +17,10 @@ async function migrate(env: Record<string, string>, cwd = REPO_ROOT): Promise<Ou
   const childEnv = { PATH: process.env.PATH ?? '', ...env };
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, nodeTs(COMMAND), { env: childEnv, cwd });
-    return { code: 0, stdout, stderr };
+    return withoutBackendsLine({ code: 0, stdout, stderr });
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    return withoutBackendsLine({ code: failed.code, stdout: failed.stdout, stderr: failed.stderr });
   }
 }
 

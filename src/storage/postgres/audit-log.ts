@@ -1,10 +1,8 @@
 // The audit log on PostgreSQL: recording (src/accounts/audit-log.ts's shape), retention
 // (src/accounts/audit-retention.ts's rule) and the admin's read (npm run audit).
-import pg from 'pg';
-import type { AuditLog } from '../../accounts/audit-log.ts';
-import { clientConfig, deleteInBatches, query, withMessage } from './pool.ts';
+import type { AuditEntry, AuditLog, AuditReader } from '../../accounts/audit-log.ts';
+import { deleteInBatches, query, SAME_EMAIL } from './pool.ts';
 import type { Pool } from './pool.ts';
-import type { AuditEntry } from '../../accounts/audit-log.ts';
 
 const MAX_USER_AGENT = 512;
 const DAY_MS = 86_400_000;
@@ -51,46 +49,16 @@ export async function prunePostgresAuditLog(pool: Pool, retentionDays: number, n
   );
 }
 
-export type AuditRow = AuditEntry;
-
-/**
- * For `npm run audit`: events since `since` (an ISO time), oldest first, for one account when
- * `account` is given; undefined when no account has that email. The same rows as on SQLite.
- */
-export async function readPostgresAuditLog(url: string, since: string, account?: string): Promise<AuditRow[] | undefined> {
-  const client = new pg.Client(clientConfig(url));
-  client.on('error', () => {}); // a dropped connection also fails the query in flight
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new Error(`could not connect to PostgreSQL: ${(withMessage(error) as Error).message} (check DATABASE_URL)`);
-  }
-  try {
-    return await readEvents(client, since, account);
-  } catch (error) {
-    // 42P01: no such table, 42703: no such column.
-    if (['42P01', '42703'].includes((error as { code?: string }).code ?? '')) {
-      throw new Error(`the database's schema is out of date (${(error as Error).message}); run npm run migrate`);
-    }
-    throw error;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function readEvents(client: pg.Client, since: string, account?: string): Promise<AuditRow[] | undefined> {
-  let userId: number | undefined;
-  if (account !== undefined) {
-    // ASCII-only case folding, as the unique index and the account store compare emails.
-    const { rows } = await client.query<{ id: number }>('SELECT id FROM users WHERE lower(email COLLATE "C") = lower($1 COLLATE "C")', [account]);
-    if (rows.length === 0) return undefined;
-    userId = rows[0].id;
-  }
+/** For `npm run audit`: the same rows as on SQLite. */
+export function createPostgresAuditTrail(pool: Pool): AuditReader {
   const select = `SELECT a.id, a.at, a.event, a.user_id, u.email AS account, a.ip, a.user_agent, a.detail
     FROM audit_log a LEFT JOIN users u ON u.id = a.user_id`;
-  const { rows } =
-    userId === undefined
-      ? await client.query<AuditRow>(`${select} WHERE a.at >= $1 ORDER BY a.at, a.id`, [since])
-      : await client.query<AuditRow>(`${select} WHERE a.user_id = $1 AND a.at >= $2 ORDER BY a.at, a.id`, [userId, since]);
-  return rows;
+  return {
+    async eventsSince(since, account) {
+      if (account === undefined) return query<AuditEntry>(pool, `${select} WHERE a.at >= $1 ORDER BY a.at, a.id`, [since]);
+      const [user] = await query<{ id: number }>(pool, `SELECT id FROM users WHERE ${SAME_EMAIL}`, [account]);
+      if (!user) return undefined;
+      return query<AuditEntry>(pool, `${select} WHERE a.user_id = $1 AND a.at >= $2 ORDER BY a.at, a.id`, [user.id, since]);
+    },
+  };
 }

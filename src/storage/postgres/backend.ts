@@ -4,12 +4,12 @@
 // BackendUnavailableError, and the pool reconnects by itself once it is back.
 import type { DatabaseBackend, StateOptions } from '../backend.ts';
 import { createPostgresAccountStore } from './account-store.ts';
-import { createPostgresAuditLog, prunePostgresAuditLog } from './audit-log.ts';
+import { createPostgresAuditLog, createPostgresAuditTrail, prunePostgresAuditLog } from './audit-log.ts';
 import { createPostgresLimits } from './limits.ts';
 import { createPostgresRecoveryCodeStore } from './recovery-code-store.ts';
 import { createPostgresRememberedBrowserStore } from './remembered-browsers.ts';
 import { applyPostgresMigrations } from './migrations.ts';
-import { createPool, query } from './pool.ts';
+import { createPool, query, SAME_EMAIL } from './pool.ts';
 import type { Pool } from './pool.ts';
 import { createPostgresSessionStore } from './session-store.ts';
 
@@ -22,6 +22,8 @@ export async function openPostgresBackend(
   url: string,
   options: StateOptions & {
     migrationsDirs: string[];
+    /** false (the admin commands): migrations are left alone. */
+    migrate?: boolean;
     poolSize?: number;
     onIdleError?: (error: Error) => void;
     /** Told once when another instance is applying migrations and this one waits for it. */
@@ -31,10 +33,13 @@ export async function openPostgresBackend(
   },
 ): Promise<PostgresBackend> {
   // Migrations first, on their own connection (generous timeouts of its own); a refusal opens no pool.
-  const { applied } = await applyPostgresMigrations(url, options.migrationsDirs, {
-    onWait: options.onMigrationWait,
-    lockWaitMs: options.migrationLockWaitMs,
-  });
+  const { applied } =
+    options.migrate === false
+      ? { applied: [] }
+      : await applyPostgresMigrations(url, options.migrationsDirs, {
+          onWait: options.onMigrationWait,
+          lockWaitMs: options.migrationLockWaitMs,
+        });
   const pool = createPool(url, { max: options.poolSize, onIdleError: options.onIdleError });
   const sessions = createPostgresSessionStore(pool, options.rules);
   const limits = createPostgresLimits(pool, options.limitOverrides);
@@ -58,8 +63,12 @@ export async function openPostgresBackend(
       await limits.pruneExpired();
     },
     pruneAudit: (retentionDays) => prunePostgresAuditLog(pool, retentionDays),
+    auditTrail: createPostgresAuditTrail(pool),
+    async findAnyAccount(email) {
+      return (await query<{ id: number; email: string }>(pool, `SELECT id, email FROM users WHERE ${SAME_EMAIL}`, [email]))[0];
+    },
     async demoAccountExists(email) {
-      return (await query(pool, 'SELECT 1 FROM users WHERE lower(email COLLATE "C") = lower($1 COLLATE "C")', [email])).length > 0;
+      return (await query(pool, `SELECT 1 FROM users WHERE ${SAME_EMAIL}`, [email])).length > 0;
     },
     async createAccount({ email, phone, passwordHash, mustChangePassword = true }) {
       await query(pool, 'INSERT INTO users (email, phone, password_hash, must_change_password) VALUES ($1, $2, $3, $4)', [

@@ -5,6 +5,8 @@ import pg from 'pg';
 import { BackendUnavailableError, isBackendUnavailable } from '../unavailable.ts';
 
 export type Pool = pg.Pool;
+/** `email` matches $1 with ASCII-only case folding, as the unique index and the account store compare emails. */
+export const SAME_EMAIL = 'lower(email COLLATE "C") = lower($1 COLLATE "C")';
 export type QueryResultRow = pg.QueryResultRow;
 
 // Request-path limits. Every query of the pool is one short statement on a request's path, so a

@@ -3,7 +3,8 @@
 // one transaction, which SQLite serialises.
 import type { DatabaseBackend, StateOptions } from '../backend.ts';
 import { createAccountStore } from './account-store.ts';
-import { createAuditLog } from './audit-log.ts';
+import fs from 'node:fs';
+import { createAuditLog, createSqliteAuditTrail } from './audit-log.ts';
 import { createRecoveryCodeStore } from './recovery-code-store.ts';
 import { createRememberedBrowserStore } from './remembered-browsers.ts';
 import { pruneAuditLog } from './audit-retention.ts';
@@ -15,19 +16,40 @@ import { applyMigrations } from '../migrations.ts';
 
 export type SqliteBackend = DatabaseBackend & { db: Database; appliedMigrations: string[] };
 
-export async function openSqliteBackend(path: string, options: StateOptions & { migrationsDirs: string[] }): Promise<SqliteBackend> {
+/** `migrate: false` (the admin commands): the file must exist already, and its migrations are left alone. */
+export async function openSqliteBackend(
+  path: string,
+  options: StateOptions & { migrationsDirs: string[]; migrate?: boolean },
+): Promise<SqliteBackend> {
+  const migrate = options.migrate ?? true;
+  if (!migrate && path !== ':memory:' && !fs.existsSync(path)) throw new Error(`the database ${path} does not exist (check DATABASE_URL)`);
   const db = openDatabase(path);
-  let applied: string[];
   try {
-    applied = applyMigrations(db, options.migrationsDirs).applied;
+    const applied = migrate ? applyMigrations(db, options.migrationsDirs).applied : [];
+    return sqliteBackend(db, applied, options);
   } catch (error) {
+    // a refused migration, or (not migrated) a schema without the tables the stores prepare for
     db.close();
     throw error;
   }
+}
+
+/** Applies pending migrations to the file (made if missing); the names applied. */
+export function migrateSqlite(path: string, migrationsDirs: string[]): string[] {
+  const db = openDatabase(path);
+  try {
+    return applyMigrations(db, migrationsDirs).applied;
+  } finally {
+    db.close();
+  }
+}
+
+function sqliteBackend(db: Database, applied: string[], options: StateOptions): SqliteBackend {
   const sessions = createSqliteSessionStore(db, options.rules);
   const limits = createSqliteLimits(db, options.limitOverrides);
   const ping = db.prepare('SELECT 1');
-  const findByEmail = db.prepare<[string], 1>('SELECT 1 FROM users WHERE email = ?').pluck();
+  // `email = ?` compares with the column's NOCASE collation, disabled accounts included.
+  const findByEmail = db.prepare<[string], { id: number; email: string }>('SELECT id, email FROM users WHERE email = ?');
   const insertUser = db.prepare<[string, string, string, number]>(
     'INSERT INTO users (email, phone, password_hash, must_change_password) VALUES (?, ?, ?, ?)',
   );
@@ -51,6 +73,10 @@ export async function openSqliteBackend(path: string, options: StateOptions & { 
     },
     async pruneAudit(retentionDays) {
       return pruneAuditLog(db, retentionDays);
+    },
+    auditTrail: createSqliteAuditTrail(db),
+    async findAnyAccount(email) {
+      return findByEmail.get(email);
     },
     async demoAccountExists(email) {
       return findByEmail.get(email) !== undefined;

@@ -15,6 +15,7 @@ import { HASH } from '../postgres/fresh-database.ts';
 import { getSession, HOUR, inAnHour, setSession } from '../../helpers/session-calls.ts';
 import { backendEnv, sqlOn, TEST_REDIS } from '../../helpers/test-backend.ts';
 import { nodeTs } from '../../helpers/node-ts.ts';
+import { withoutBackendsLine } from '../../helpers/command-output.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
@@ -22,8 +23,8 @@ const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefo
 async function sessions(args: string[], env: Record<string, string>) {
   const childEnv = { PATH: process.env.PATH ?? '', ...env };
   return promisify(execFile)(process.execPath, nodeTs('src/commands/sessions.ts', ...args), { cwd: REPO_ROOT, env: childEnv }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    ({ stdout, stderr }) => withoutBackendsLine({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => withoutBackendsLine({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
 }
 
