@@ -49,7 +49,7 @@ function seed(db: Database): void {
   add.run(iso(1 * MINUTE), 'signed-out', alice, '192.0.2.10', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0', null);
 }
 
-describe('npm run audit (src/accounts/audit-command.ts)', () => {
+describe('npm run audit (src/commands/audit.ts)', () => {
   const tempDir = useTempDir();
   const seeded = (fill: (db: Database) => void = seed) => {
     const file = path.join(tempDir(), 'app.db');
@@ -220,7 +220,7 @@ describe('npm run audit (src/accounts/audit-command.ts)', () => {
     expect(bare).toMatchObject({ code: 1, stdout: '' });
     expect(bare.stderr).toMatch(/^audit: the database's schema is out of date \(no such table: \w+\); run npm run migrate\n$/);
 
-    // Nothing listens on port 1: refused at once. (test/db/postgres has the runs against a server.)
+    // Nothing listens on port 1: refused at once. (test/storage/postgres has the runs against a server.)
     const postgres = await audit(['--since', '1h'], { DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/app' });
     expect(postgres.code).toBe(1);
     expect(postgres.stderr).toMatch(/^audit: could not reach PostgreSQL: .*ECONNREFUSED.* \(check DATABASE_URL\)\n$/);

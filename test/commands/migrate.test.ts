@@ -24,7 +24,7 @@ async function migrate(env: Record<string, string>, cwd = REPO_ROOT): Promise<Ou
   }
 }
 
-describe('npm run migrate (src/db/migrate-command.ts)', () => {
+describe('npm run migrate (src/commands/migrate.ts)', () => {
   const tempDir = useTempDir();
 
   it('prints each migration it applied, then "no pending migrations", exiting 0 both times', async () => {
@@ -68,7 +68,7 @@ describe('npm run migrate (src/db/migrate-command.ts)', () => {
   });
 
   it('fails in one line without printing the password when PostgreSQL cannot be reached', async () => {
-    // Nothing listens on port 1: refused at once. (test/db/postgres has the runs against a server.)
+    // Nothing listens on port 1: refused at once. (test/storage/postgres has the runs against a server.)
     const outcome = await migrate({ DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/app' });
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toMatch(/^migrate: could not connect to PostgreSQL to apply migrations: .*ECONNREFUSED.*\n$/);

@@ -58,7 +58,7 @@ async function seed(db: Database): Promise<void> {
   await setSession(store, 'SECRET-SID-5', inAnHour(signedIn(bob, HOUR, MINUTE, { address: '203.0.113.5', userAgent: FIREFOX })));
 }
 
-describe('npm run sessions (src/accounts/sessions-command.ts)', () => {
+describe('npm run sessions (src/commands/sessions.ts)', () => {
   const tempDir = useTempDir();
   const seeded = async (fill: (db: Database) => void | Promise<void> = seed) => {
     const file = path.join(tempDir(), 'app.db');
@@ -204,7 +204,7 @@ describe('npm run sessions (src/accounts/sessions-command.ts)', () => {
     expect(bare.stderr).toMatch(/^sessions: the database's schema is out of date \(no such table: \w+\); run npm run migrate\n$/);
 
     const env = await seeded();
-    // Nothing listens on port 1: refused at once. (test/backends has the runs against real servers.)
+    // Nothing listens on port 1: refused at once. (test/storage/backends has the runs against real servers.)
     const postgres = await sessions(['--revoke', 'alice@example.com'], { DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/app' });
     expect(postgres).toMatchObject({ code: 1, stdout: '' });
     expect(postgres.stderr).toMatch(/^sessions: could not reach PostgreSQL: .*ECONNREFUSED.* \(check DATABASE_URL\)\n$/);

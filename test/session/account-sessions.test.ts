@@ -1,6 +1,6 @@
 // "Your sessions" on the SQLite store: listing an account's sessions, ending one of them, and
 // ending all of them but one. The PostgreSQL and Redis stores have the same cases
-// (test/db/postgres/account-sessions.test.ts, test/state/redis/account-sessions.test.ts).
+// (test/storage/postgres/account-sessions.test.ts, test/storage/redis/account-sessions.test.ts).
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/storage/sqlite/connection.ts';

@@ -1,4 +1,4 @@
-// The periodic clean-up (src/backends/maintenance.ts) on a real SQLite backend: old audit events go
+// The periodic clean-up (src/storage/maintenance.ts) on a real SQLite backend: old audit events go
 // at start, expired sessions and counters every ten minutes, and nothing runs after stop().
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';

@@ -1,5 +1,5 @@
 // The audit log on PostgreSQL: recording (src/accounts/audit-log.ts's shape), retention
-// (src/accounts/audit-retention.ts's rule) and the admin's read (npm run audit).
+// (src/storage/sqlite/audit-retention.ts's rule) and the admin's read (npm run audit).
 import type { AuditEntry, AuditLog, AuditReader } from '../../accounts/audit-log.ts';
 import { deleteInBatches, query, SAME_EMAIL } from './pool.ts';
 import type { Pool } from './pool.ts';

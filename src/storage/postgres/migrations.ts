@@ -1,5 +1,5 @@
 // The migration runner on PostgreSQL: the same files, names, checksums and refusals as on SQLite
-// (src/db/migrations.ts), with an advisory lock in place of SQLite's write lock.
+// (src/storage/migrations.ts), with an advisory lock in place of SQLite's write lock.
 import pg from 'pg';
 import { assertNoTransactionControl, assertUnchanged, messageOf, MigrationError, readMigrations } from '../migrations.ts';
 import type { MigrationFile } from '../migrations.ts';

@@ -1,4 +1,4 @@
-// The session store on PostgreSQL: SQLite's semantics (src/session/sqlite-session-store.ts) for
+// The session store on PostgreSQL: SQLite's semantics (src/storage/sqlite/session-store.ts) for
 // several app processes sharing one database. Each method is one statement, so each is atomic;
 // migrations/0002_hardening.postgres.sql explains how set and end_session_link stay correct
 // against a concurrent end under READ COMMITTED.

@@ -1,5 +1,5 @@
 // The session store on Redis: the SQLite store's semantics (session-store twin in
-// src/session/sqlite-session-store.ts), each operation one command or one Lua script, with
+// src/storage/sqlite/session-store.ts), each operation one command or one Lua script, with
 // Redis's own TTLs doing the expiry and the pruning.
 import type { Session } from 'fastify';
 import type { Redis } from 'ioredis';

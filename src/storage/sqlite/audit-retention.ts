@@ -1,4 +1,4 @@
-// Audit events older than AUDIT_RETENTION_DAYS are deleted (src/backends/maintenance.ts runs this
+// Audit events older than AUDIT_RETENTION_DAYS are deleted (src/storage/maintenance.ts runs this
 // at start and hourly).
 import type { Database } from './connection.ts';
 

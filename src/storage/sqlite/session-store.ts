@@ -4,7 +4,7 @@ import type { AuthSessionStore, SessionRules } from '../../session/auth-session-
 import { parseSession, serializeSession } from '../session-rows.ts';
 
 export type SqliteSessionStore = AuthSessionStore & {
-  /** Deletes expired rows and old tombstones (src/backends/maintenance.ts calls it); returns how many sessions. */
+  /** Deletes expired rows and old tombstones (src/storage/maintenance.ts calls it); returns how many sessions. */
   pruneExpired(): number;
 };
 

@@ -1,6 +1,6 @@
 // `npm run sessions` on the backends the run names (PostgreSQL, and Redis in `npm run test:redis`):
 // it reads the sessions where the app keeps them and ends them there, for good. The flags, the
-// output and the failures are tested on SQLite in test/accounts/sessions-command.test.ts.
+// output and the failures are tested on SQLite in test/commands/sessions.test.ts.
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

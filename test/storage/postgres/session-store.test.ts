@@ -1,4 +1,4 @@
-// The PostgreSQL session store: the SQLite store's cases (test/session/sqlite-session-store.test.ts),
+// The PostgreSQL session store: the SQLite store's cases (test/storage/sqlite/session-store.test.ts),
 // on two pools standing for two app processes. The races are in session-races.test.ts.
 import { describe, expect, it } from 'vitest';
 import { createPool } from '../../../src/storage/postgres/pool.ts';

@@ -1,4 +1,4 @@
-// The Redis session store keeps the SQLite store's promises (test/session/sqlite-session-store.test.ts)
+// The Redis session store keeps the SQLite store's promises (test/storage/sqlite/session-store.test.ts)
 // on a real Redis, with two instances where a race matters.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';

@@ -12,7 +12,7 @@ describe('parseDatabaseUrl', () => {
     expect(parseDatabaseUrl('sqlite::memory:')).toEqual({ kind: 'sqlite', path: ':memory:' });
   });
 
-  it('accepts postgres:// and postgresql:// URLs as written (test/db/postgres/commands.test.ts has the refusals)', () => {
+  it('accepts postgres:// and postgresql:// URLs as written (test/storage/postgres/commands.test.ts has the refusals)', () => {
     for (const url of ['postgres://app:hunter2@db:5432/app', 'postgresql://app:hunter2@db/app']) {
       expect(parseDatabaseUrl(url)).toEqual({ kind: 'postgres', url });
     }
