@@ -10,12 +10,12 @@ export default defineConfig({
       'test/session/secret-rotation.test.ts',
       'test/session/rolling-secret-rotation.test.ts',
       'test/accounts/account-schema.test.ts',
-      'test/backends/**/*.test.ts',
+      'test/storage/backends/**/*.test.ts',
       // each engine's own store tests, once: PostgreSQL's in the PostgreSQL run, Redis's in the Redis run
-      process.env.TEST_REDIS === '1' ? 'test/state/redis/**/*.test.ts' : 'test/db/postgres/**/*.test.ts',
+      process.env.TEST_REDIS === '1' ? 'test/storage/redis/**/*.test.ts' : 'test/storage/postgres/**/*.test.ts',
     ],
     // Seeding through `npm run migrate` and restarts of the SQLite file are SQLite's own; PostgreSQL
-    // seeding is tested in test/db/postgres.
+    // seeding is tested in test/storage/postgres.
     exclude: ['test/routes/restart-and-seeds.test.ts', 'node_modules/**'],
     globalSetup: ['test/temp-root.ts'],
     pool: 'forks',
@@ -24,7 +24,7 @@ export default defineConfig({
     // `npm run test:postgres` / `test:redis` pass --coverage: the engine's own code must be covered too.
     coverage: {
       provider: 'v8',
-      include: [process.env.TEST_REDIS === '1' ? 'src/state/redis/**' : 'src/db/postgres/**'],
+      include: [process.env.TEST_REDIS === '1' ? 'src/storage/redis/**' : 'src/storage/postgres/**'],
       reporter: ['text-summary', 'text'],
       thresholds: { lines: 90 },
     },

@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // PostgreSQL and Redis have runs of their own (vitest.backends.config.ts): `npm test` needs nothing but npm install.
-    exclude: ['test/e2e/**', 'test/db/postgres/**', 'test/state/redis/**', 'test/backends/**', 'node_modules/**'],
+    exclude: ['test/e2e/**', 'test/storage/postgres/**', 'test/storage/redis/**', 'test/storage/backends/**', 'node_modules/**'],
     // Each run gets its own TMPDIR, removed at the end (see the file).
     globalSetup: ['test/temp-root.ts'],
     pool: 'forks',
@@ -15,10 +15,10 @@ export default defineConfig({
       provider: 'v8',
       include: ['src/**'],
       // Only ever run as child processes (`node src/server.ts`, `npm run migrate`, ...), which the
-      // in-process V8 coverage does not see: test/server.test.ts and the *-command tests spawn them.
+      // in-process V8 coverage does not see: test/server.test.ts and the test/commands tests spawn them.
       // Everything they import is covered in-process by the other tests.
       // PostgreSQL's and Redis's own code is measured by their runs (vitest.backends.config.ts).
-      exclude: ['src/server.ts', 'src/**/*-command.ts', 'src/db/postgres/**', 'src/state/redis/**'],
+      exclude: ['src/server.ts', 'src/commands/**', 'src/storage/postgres/**', 'src/storage/redis/**'],
       reporter: ['text-summary', 'text'],
       thresholds: { lines: 90 },
     },

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { Signer } from '@fastify/cookie';
 import type { Session } from 'fastify';
-import { openDatabase } from '../src/db/connection.ts';
-import { createSqliteSessionStore } from '../src/session/sqlite-session-store.ts';
+import { openDatabase } from '../src/storage/sqlite/connection.ts';
+import { createSqliteSessionStore } from '../src/storage/sqlite/session-store.ts';
 import { sessionRules } from '../src/session/signin-state.ts';
 import type { LoadResult } from './load.ts';
 import { load } from './load.ts';

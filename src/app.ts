@@ -43,9 +43,9 @@ import accountSessionsRoutes from './routes/account-sessions.ts';
 import healthRoutes from './routes/health.ts';
 import type { RouteDeps } from './routes/route-deps.ts';
 import { chooseVerifyClient } from './verify/choose-verify-client.ts';
-import { openBackends } from './backends/open-backends.ts';
-import type { Backends } from './backends/open-backends.ts';
-import { startMaintenance } from './backends/maintenance.ts';
+import { openBackends } from './storage/backends.ts';
+import type { Backends } from './storage/backends.ts';
+import { startMaintenance } from './storage/maintenance.ts';
 
 /** Rows of sessions that hold no sign-in (rarely stored at all) live this long. */
 const ANONYMOUS_SESSION_TTL_MS = 60 * 60 * 1000;

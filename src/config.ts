@@ -1,8 +1,10 @@
-// One validated, typed config from the environment (and `.env`, read by server.ts).
+// One validated, typed config from the environment (and `.env`, see readDotEnv). The server reads
+// all of it; the admin commands (src/commands/) read the storage part through the same code.
 // Every problem becomes a ConfigError whose message is one line naming the variable.
-import { parseDatabaseUrl } from './db/connection.ts';
-import { parseRedisUrl } from './backends/redis-url.ts';
-import type { DatabaseLocation } from './db/connection.ts';
+import { existsSync } from 'node:fs';
+import { parseDatabaseUrl } from './storage/database-url.ts';
+import { parseRedisUrl } from './storage/redis-url.ts';
+import type { DatabaseLocation } from './storage/database-url.ts';
 import { loadSessionSecrets } from './session/session-secrets.ts';
 import { parseTrustProxy } from './http/trust-proxy.ts';
 import { parsePublicOrigin } from './http/public-origin.ts';
@@ -55,28 +57,32 @@ export interface Config {
   warnings: string[];
 }
 
+/** What the admin commands read too: where the state is kept, and how long sessions live. */
+export type StorageConfig = Pick<Config, 'database' | 'redisUrl' | 'redisKeyPrefix' | 'migrationsDirs' | 'sessionIdleMinutes' | 'sessionMaxHours'>;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Config {
+/** Reads `.env` when present; variables already set in the environment win (Node's loadEnvFile never overrides). */
+export function readDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+function reader(env: Env) {
   const get = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value === '' ? undefined : value;
   };
-  const nodeEnv = get('NODE_ENV') ?? 'development';
-  const production = nodeEnv === 'production';
-  // The Vonage SDK's `debug` output prints request headers, credentials included.
-  if (production && /vonage|\*/.test(get('DEBUG') ?? '')) {
-    throw new ConfigError('DEBUG enables the Vonage SDK debug log, which prints credentials; unset it in production');
-  }
-
-  const database = asConfigError(() => parseDatabaseUrl(get('DATABASE_URL') ?? 'sqlite:data/app.db'));
   const number = (name: string, fallback: number, min: number, max: number, unit?: string) =>
     parseNumber(name, get(name), fallback, min, max, unit);
+  return { get, number };
+}
 
+export function loadStorageConfig(env: Env = process.env): StorageConfig {
+  const { get, number } = reader(env);
   const sessionIdleMinutes = number('SESSION_IDLE_MINUTES', 30, 1, 1440, 'minutes');
   const sessionMaxHours = number('SESSION_MAX_HOURS', 12, 1, 720, 'hours');
   if (sessionMaxHours * 60 < sessionIdleMinutes) {
@@ -84,20 +90,36 @@ export function loadConfig(env: Env = process.env): Config {
       `SESSION_MAX_HOURS (${sessionMaxHours} h) is shorter than SESSION_IDLE_MINUTES (${sessionIdleMinutes} min): the absolute lifetime must be at least the idle timeout`,
     );
   }
+  return {
+    database: asConfigError(() => parseDatabaseUrl(get('DATABASE_URL') ?? 'sqlite:data/app.db')),
+    redisUrl: asConfigError(() => parseRedisUrl(get('REDIS_URL'))),
+    redisKeyPrefix: get('REDIS_KEY_PREFIX') ?? 'signin:',
+    migrationsDirs: (get('MIGRATIONS_DIR') ?? 'migrations').split(':').filter(Boolean),
+    sessionIdleMinutes,
+    sessionMaxHours,
+  };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const { get, number } = reader(env);
+  const nodeEnv = get('NODE_ENV') ?? 'development';
+  const production = nodeEnv === 'production';
+  // The Vonage SDK's `debug` output prints request headers, credentials included.
+  if (production && /vonage|\*/.test(get('DEBUG') ?? '')) {
+    throw new ConfigError('DEBUG enables the Vonage SDK debug log, which prints credentials; unset it in production');
+  }
+
+  const storage = loadStorageConfig(env);
+  const { database } = storage;
   const port = number('PORT', 3000, 0, 65535);
   const config: Config = {
     production,
     host: get('HOST') ?? '127.0.0.1',
     port,
     logLevel: parseLogLevel(get('LOG_LEVEL')),
-    database,
-    redisUrl: asConfigError(() => parseRedisUrl(get('REDIS_URL'))),
-    redisKeyPrefix: get('REDIS_KEY_PREFIX') ?? 'signin:',
-    migrationsDirs: (get('MIGRATIONS_DIR') ?? 'migrations').split(':').filter(Boolean),
-    sessionSecrets: asConfigError(() => loadSessionSecrets(get('SESSION_SECRET'), production, database)),
+    ...storage,
+    sessionSecrets: asConfigError(() => loadSessionSecrets(get('SESSION_SECRET'), production, database.kind === 'sqlite' ? database.path : undefined)),
     trustProxy: asConfigError(() => parseTrustProxy(get('TRUST_PROXY'), production)),
-    sessionIdleMinutes,
-    sessionMaxHours,
     auditRetentionDays: number('AUDIT_RETENTION_DAYS', 90, 1, 3650, 'days'),
     rememberDeviceDays: number('REMEMBER_DEVICE_DAYS', 30, 0, 365, 'days'),
     verifyAllowedCountries: asConfigError(() => parseAllowedCountries(get('VERIFY_ALLOWED_COUNTRIES'))),

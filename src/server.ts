@@ -1,7 +1,6 @@
 // Reads the config, builds the app, listens, and shuts down gracefully on SIGINT/SIGTERM.
-import { existsSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, readDotEnv } from './config.ts';
 import { buildApp } from './app.ts';
 import { stdoutLogStream } from './http/log-destination.ts';
 
@@ -10,7 +9,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** How long, at most, log lines still waiting get to reach a slow reader before the exit. */
 const LOG_FLUSH_MS = 2_000;
 
-if (existsSync('.env')) process.loadEnvFile('.env');
+readDotEnv();
 
 let config;
 try {

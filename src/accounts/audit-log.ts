@@ -1,6 +1,5 @@
 // Who did what and when, in the database beside the accounts. Never secrets, codes, session
 // IDs or Verify request IDs: an event, the account when known, the address and the user agent.
-import type { Database } from 'better-sqlite3';
 
 export type AuditEvent =
   | 'password-ok'
@@ -55,17 +54,11 @@ export interface AuditLog {
   record(event: AuditEvent, from: RequestOrigin, entry?: { userId?: number; detail?: string }): Promise<void>;
 }
 
-const MAX_USER_AGENT = 512;
-
-export function createAuditLog(db: Database): AuditLog {
-  // The subquery records NULL for an account deleted meanwhile (the column references users).
-  const insert = db.prepare(
-    'INSERT INTO audit_log (event, user_id, ip, user_agent, detail) VALUES (?, (SELECT id FROM users WHERE id = ?), ?, ?, ?)',
-  );
-  return {
-    async record(event, from, { userId, detail } = {}) {
-      const userAgent = from.headers['user-agent']?.slice(0, MAX_USER_AGENT) ?? null;
-      insert.run(event, userId ?? null, from.ip, userAgent, detail ?? null);
-    },
-  };
+/** The admin's read (`npm run audit`), the same rows on every engine. */
+export interface AuditReader {
+  /**
+   * Events at or after `since` (an ISO time), oldest first; only this account's when `account`
+   * (an email, any letter case) is given, and undefined when no account has that email.
+   */
+  eventsSince(since: string, account?: string): Promise<AuditEntry[] | undefined>;
 }

@@ -1,7 +1,7 @@
 // Every error becomes a page with a clear message and the right 4xx; only real faults are 5xx,
 // and those say nothing about internals.
 import fp from 'fastify-plugin';
-import { isBackendUnavailable } from '../backends/unavailable.ts';
+import { isBackendUnavailable } from '../storage/unavailable.ts';
 import { HttpsRequiredError } from './require-https.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 

@@ -3,15 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { DatabaseLocation } from '../db/connection.ts';
 
 const MIN_SECRET_LENGTH = 32;
 
 /** Throws an Error whose message is one line naming SESSION_SECRET. */
-export function loadSessionSecrets(raw: string | undefined, production: boolean, database: DatabaseLocation): string[] {
+export function loadSessionSecrets(raw: string | undefined, production: boolean, sqliteFile: string | undefined): string[] {
   if (raw === undefined) {
     if (production) throw new Error('SESSION_SECRET is required in production (at least 32 characters)');
-    return [generatedDevelopmentSecret(database)];
+    return [generatedDevelopmentSecret(sqliteFile)];
   }
   const secrets = raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (secrets.length === 0 || secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
@@ -20,9 +19,10 @@ export function loadSessionSecrets(raw: string | undefined, production: boolean,
   return secrets;
 }
 
-function generatedDevelopmentSecret(database: DatabaseLocation): string {
-  const beside = database.kind === 'sqlite' && database.path !== ':memory:';
-  const dir = beside ? dirname(resolve(database.path)) : resolve('data');
+/** `sqliteFile`: the SQLite database's file, when the database is one. */
+function generatedDevelopmentSecret(sqliteFile: string | undefined): string {
+  const beside = sqliteFile !== undefined && sqliteFile !== ':memory:';
+  const dir = beside ? dirname(resolve(sqliteFile)) : resolve('data');
   const file = resolve(dir, 'session-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dir, { recursive: true });

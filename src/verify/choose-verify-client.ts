@@ -3,8 +3,8 @@
 // exist: its password is in the README.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import type { DatabaseBackend } from '../backends/backend.ts';
 import { DEMO_ACCOUNT, ensureDemoAccount } from '../accounts/demo-account.ts';
+import type { AccountSeeding } from '../accounts/demo-account.ts';
 import { createVerifyClient } from './create-verify-client.ts';
 import { startDemoVerify } from './demo-verify.ts';
 import type { VerifyClient } from './verify-client.ts';
@@ -14,7 +14,7 @@ type DemoAccount = Awaited<ReturnType<typeof ensureDemoAccount>>;
 export async function chooseVerifyClient(
   app: FastifyInstance,
   config: Config,
-  database: DatabaseBackend,
+  database: AccountSeeding,
   given: VerifyClient | undefined,
 ): Promise<{ verify: VerifyClient; demoAccount?: DemoAccount }> {
   if (!given && config.verify.api === 'demo') {

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createAccountStore } from '../../src/accounts/account-store.ts';
+import { createAccountStore } from '../../src/storage/sqlite/account-store.ts';
 import type { AccountStore } from '../../src/accounts/account-store.ts';
-import { openDatabase } from '../../src/db/connection.ts';
-import type { Database } from '../../src/db/connection.ts';
-import { applyMigrations } from '../../src/db/migrations.ts';
-import { useTempDir } from '../db/temp-dir.ts';
+import { openDatabase } from '../../src/storage/sqlite/connection.ts';
+import type { Database } from '../../src/storage/sqlite/connection.ts';
+import { applyMigrations } from '../../src/storage/migrations.ts';
+import { useTempDir } from '../helpers/temp-dir.ts';
 
 const REPO_MIGRATIONS = path.resolve(import.meta.dirname, '../../migrations');
 const ALICE_HASH = '$argon2id$v=19$m=19456,t=2,p=1$YWxpY2VzYWx0$YWxpY2VoYXNo';

@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { ALICE, SESSION_SECRET, seededDir, simulatorOptions, verifyEnv } from '../helpers/test-app.ts';
 import { MIGRATIONS, freePort, startServer } from '../helpers/server-process.ts';
-import { asAdmin, urlOf } from '../db/postgres/fresh-database.ts';
+import { asAdmin, urlOf } from '../storage/postgres/fresh-database.ts';
 import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 import type { VerifySimulator } from '../../src/verify-simulator/index.ts';
 import { mainText, openPage, submitCode, submitPassword } from './helpers.ts';

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { advanceRedisTime } from '../state/redis/advance-redis-time.ts';
-import { asAdmin, urlOf } from '../db/postgres/fresh-database.ts';
+import { advanceRedisTime } from '../storage/redis/advance-redis-time.ts';
+import { asAdmin, urlOf } from '../storage/postgres/fresh-database.ts';
 
 export const TEST_DATABASE = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 export const TEST_REDIS = process.env.TEST_REDIS === '1';

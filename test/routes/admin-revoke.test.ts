@@ -18,7 +18,7 @@ const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
 async function sessionsCommand(t: TestApp, ...args: string[]) {
   const env = { PATH: process.env.PATH ?? '', ...(await backendEnv(t.dir)) };
-  const { stdout } = await promisify(execFile)(process.execPath, nodeTs('src/accounts/sessions-command.ts', ...args), { cwd: REPO_ROOT, env });
+  const { stdout } = await promisify(execFile)(process.execPath, nodeTs('src/commands/sessions.ts', ...args), { cwd: REPO_ROOT, env });
   return stdout;
 }
 

@@ -9,7 +9,7 @@ import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 import { ALICE, SESSION_SECRET, createTestClient, seededDir, simulatorOptions, startTestApp, verifyEnv } from '../helpers/test-app.ts';
-import { removeAfterTest } from '../db/temp-dir.ts';
+import { removeAfterTest } from '../helpers/temp-dir.ts';
 import type { TestApp } from '../helpers/test-app.ts';
 
 const open: TestApp[] = [];

@@ -1,15 +1,15 @@
 // "Your sessions" on the SQLite store: listing an account's sessions, ending one of them, and
 // ending all of them but one. The PostgreSQL and Redis stores have the same cases
-// (test/db/postgres/account-sessions.test.ts, test/state/redis/account-sessions.test.ts).
+// (test/storage/postgres/account-sessions.test.ts, test/storage/redis/account-sessions.test.ts).
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/connection.ts';
-import type { Database } from '../../src/db/connection.ts';
-import { applyMigrations } from '../../src/db/migrations.ts';
+import { openDatabase } from '../../src/storage/sqlite/connection.ts';
+import type { Database } from '../../src/storage/sqlite/connection.ts';
+import { applyMigrations } from '../../src/storage/migrations.ts';
 import { sessionRules } from '../../src/session/signin-state.ts';
-import { createSqliteSessionStore } from '../../src/session/sqlite-session-store.ts';
-import type { SqliteSessionStore } from '../../src/session/sqlite-session-store.ts';
-import { useTempDir } from '../db/temp-dir.ts';
+import { createSqliteSessionStore } from '../../src/storage/sqlite/session-store.ts';
+import type { SqliteSessionStore } from '../../src/storage/sqlite/session-store.ts';
+import { useTempDir } from '../helpers/temp-dir.ts';
 import {
   HOUR, getSession, inAnHour, pending, sessionExpiringAt, setSession, sidsOf, signedIn, signedInIdleFor,
 } from '../helpers/session-calls.ts';

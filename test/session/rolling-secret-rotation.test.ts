@@ -9,7 +9,7 @@ import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 import type { VerifySimulator } from '../../src/verify-simulator/index.ts';
 import { SESSION_SECRET as OLD, seededDir, simulatorOptions, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
-import { removeAfterTest } from '../db/temp-dir.ts';
+import { removeAfterTest } from '../helpers/temp-dir.ts';
 import { backendEnv } from '../helpers/test-backend.ts';
 
 const NEW = 'the-next-session-secret-of-32-characters-or-more';

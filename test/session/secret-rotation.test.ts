@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 import { SESSION_SECRET, seededDir, simulatorOptions, startTestApp } from '../helpers/test-app.ts';
-import { removeAfterTest } from '../db/temp-dir.ts';
+import { removeAfterTest } from '../helpers/temp-dir.ts';
 
 const NEW_SECRET = 'a-brand-new-secret-of-at-least-32-characters';
 

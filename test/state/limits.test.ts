@@ -1,12 +1,12 @@
 // The named limits on a real SQLite file: all-or-none consumes, safe refunds, hashed keys.
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openDatabase } from '../../src/db/connection.ts';
-import type { Database } from '../../src/db/connection.ts';
-import { applyMigrations } from '../../src/db/migrations.ts';
-import { createSqliteLimits } from '../../src/state/sqlite-limits.ts';
+import { openDatabase } from '../../src/storage/sqlite/connection.ts';
+import type { Database } from '../../src/storage/sqlite/connection.ts';
+import { applyMigrations } from '../../src/storage/migrations.ts';
+import { createSqliteLimits } from '../../src/storage/sqlite/limits.ts';
 import { describeWait } from '../../src/state/limits.ts';
-import { useTempDir } from '../db/temp-dir.ts';
+import { useTempDir } from '../helpers/temp-dir.ts';
 
 const MIGRATIONS = path.resolve(import.meta.dirname, '../../migrations');
 

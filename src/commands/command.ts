@@ -1,0 +1,134 @@
+// What every admin command shares: flags, the app's own configuration (src/config.ts, `.env`
+// included), the backends it assembles (src/storage/backends.ts), a table, and one line per
+// failure with an exit code: 0 done, 1 failed, 2 bad flags.
+import { loadStorageConfig, readDotEnv } from '../config.ts';
+import type { StorageConfig } from '../config.ts';
+import { printable } from '../session/browser-name.ts';
+import { sessionRules } from '../session/signin-state.ts';
+import type { SessionTimes } from '../session/signin-state.ts';
+import { applyPendingMigrations, describeBackends, openBackends } from '../storage/backends.ts';
+import type { Backends } from '../storage/backends.ts';
+
+export { printable };
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** A failure with its own exit code (bad flags: 2). */
+export class CommandError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+export class UsageError extends CommandError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
+
+/** `--name VALUE` / `--name=VALUE` flags ('email' when the value is one) and `--name` switches; `--help` and `-h` always. */
+export type FlagSpec = Record<string, 'value' | 'email' | 'switch'>;
+export type Flags = { values: Map<string, string>; switches: Set<string>; help: boolean };
+
+export function parseFlags(command: string, args: string[], spec: FlagSpec): Flags {
+  const flags: Flags = { values: new Map(), switches: new Set(), help: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    const kind = flag === '--help' || flag === '-h' ? 'switch' : spec[flag];
+    if (kind === 'switch') {
+      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
+      if (flag === '--help' || flag === '-h') flags.help = true;
+      else flags.switches.add(flag);
+    } else if (kind === 'value' || kind === 'email') {
+      const value = inline ?? args[++i];
+      if (value === undefined || (inline === undefined && value.startsWith('--'))) {
+        throw new UsageError(`${flag} needs ${kind === 'email' ? 'an email' : 'a value'}`);
+      }
+      if (flags.values.has(flag)) throw new UsageError(`${flag} is given twice`);
+      flags.values.set(flag, value.trim());
+    } else if (flag.startsWith('-')) {
+      throw new UsageError(`unknown flag ${printable(flag)} (npm run ${command} -- --help lists the flags)`);
+    } else {
+      // `npm run audit --since 1h` (no `--`) hands the flag to npm and only "1h" to us.
+      throw new UsageError(`unexpected argument "${printable(arg)}" (with npm, put -- before the flags)`);
+    }
+  }
+  return flags;
+}
+
+/** Columns padded to their widest cell, two spaces apart; the last one is not padded. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  return [header, ...rows]
+    .map((cells) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd())
+    .join('\n');
+}
+
+/** The server's configuration, read the way the server reads it: the environment, then `.env`. */
+export function readConfig(): StorageConfig {
+  readDotEnv();
+  return loadStorageConfig(process.env);
+}
+
+export const sessionTimes = (config: StorageConfig): SessionTimes => ({
+  idleMs: config.sessionIdleMinutes * 60_000,
+  maxMs: config.sessionMaxHours * HOUR_MS,
+});
+
+/**
+ * Says first which backends the command reads (on stderr when stdout is for machines), then
+ * opens them as the app does. `sessions: false` leaves Redis out; `migrate: false` uses the
+ * database as it is.
+ */
+export async function openCommandBackends(
+  config: StorageConfig,
+  use: { sessions: boolean; migrate: boolean; quiet?: boolean },
+): Promise<Backends> {
+  const settings = { ...config, redisUrl: use.sessions ? config.redisUrl : undefined };
+  (use.quiet ? process.stderr : process.stdout).write(`${printable(describeBackends(settings, use))}\n`);
+  return openBackends(
+    { ...settings, migrate: use.migrate, onMigrationWait: (message) => process.stderr.write(`${message}\n`) },
+    { rules: sessionRules(sessionTimes(config), HOUR_MS), limitOverrides: {} },
+  );
+}
+
+/** Says first which database it migrates, then applies what is pending there; the names applied. */
+export async function migrateForCommand(config: StorageConfig): Promise<string[]> {
+  process.stdout.write(`${printable(describeBackends(config, { sessions: false }))}\n`);
+  return applyPendingMigrations({ ...config, onMigrationWait: (message) => process.stderr.write(`${message}\n`) });
+}
+
+/** One line an admin can act on, never a URL (it may hold a password). */
+export function explain(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const backend = (error as { backend?: unknown }).backend;
+  const cause = (error.cause as Error | undefined)?.message ?? error.message;
+  if (error.name === 'BackendUnavailableError' && backend === 'redis') return new Error(`could not reach Redis: ${cause} (check REDIS_URL)`);
+  if (error.name === 'BackendUnavailableError') return new Error(`could not reach PostgreSQL: ${cause} (check DATABASE_URL)`);
+  // SQLite: no such table/column; PostgreSQL: 42P01 (no such table), 42703 (no such column).
+  const code = (error as { code?: unknown }).code;
+  if (/no such (table|column)/.test(error.message) || code === '42P01' || code === '42703') {
+    return new Error(`the database's schema is out of date (${error.message}); run npm run migrate`);
+  }
+  return error;
+}
+
+/** Runs `main` as the process: its errors become one line on stderr and an exit code. */
+export function runCommand(command: string, main: () => Promise<void>, onUsageError?: () => void): void {
+  // `npm run audit … | head` closes the pipe early; that is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  main().catch((error: unknown) => {
+    const explained = explain(error);
+    const message = explained instanceof Error ? explained.message : String(explained);
+    process.stderr.write(`${command}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    if (error instanceof UsageError) onUsageError?.();
+    process.exitCode = error instanceof CommandError ? error.exitCode : 1;
+  });
+}

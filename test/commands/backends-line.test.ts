@@ -1,0 +1,88 @@
+// Every admin command that reads a backend says first which ones, read from the same configuration
+// as the server (the environment, then .env), never with a password: an admin sees at once that a
+// command reads another database, or not the Redis the server keeps its sessions in.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { applyMigrations } from '../../src/storage/migrations.ts';
+import { openDatabase } from '../../src/storage/sqlite/connection.ts';
+import { useTempDir, writeFiles } from '../helpers/temp-dir.ts';
+import { nodeTs } from '../helpers/node-ts.ts';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+const MIGRATIONS = path.join(REPO_ROOT, 'migrations');
+
+type Outcome = { code: number; stdout: string; stderr: string };
+
+/** Runs `npm run <command>` as an admin would in `cwd`, with only the environment given; the output as it is. */
+async function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Outcome> {
+  const childEnv = { PATH: process.env.PATH ?? '', MIGRATIONS_DIR: MIGRATIONS, ...env };
+  return promisify(execFile)(process.execPath, nodeTs(path.join(REPO_ROOT, `src/commands/${command}.ts`), ...args), { env: childEnv, cwd }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: Outcome) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+}
+
+const firstLine = (text: string) => text.split('\n')[0];
+
+function migratedDatabase(file: string): void {
+  const db = openDatabase(file);
+  applyMigrations(db, [MIGRATIONS]);
+  db.close();
+}
+
+describe('the line each admin command prints first', () => {
+  const tempDir = useTempDir();
+
+  it('names the SQLite file (absolute) that DATABASE_URL in .env points to, for migrate, audit and sessions alike', async () => {
+    const dir = writeFiles(tempDir(), { '.env': 'DATABASE_URL=sqlite:from-env.db\n' });
+    const expected = `database: SQLite ${path.join(dir, 'from-env.db')}`;
+
+    const migrate = await run('migrate', [], dir);
+    expect(migrate.code).toBe(0);
+    expect(firstLine(migrate.stdout)).toBe(expected);
+    expect(migrate.stdout.split('\n')[1]).toBe('applied 0001_init.sql');
+
+    const audit = await run('audit', ['--since', '1h'], dir);
+    expect(audit).toMatchObject({ code: 0, stderr: '' });
+    expect(firstLine(audit.stdout)).toBe(expected);
+
+    const sessions = await run('sessions', ['--list', 'nobody@example.com'], dir);
+    expect(sessions.code).toBe(1);
+    expect(firstLine(sessions.stdout)).toBe(`${expected}; sessions and counters: in the database`);
+  });
+
+  it('names the demo database when nothing is configured, as the server would use it', async () => {
+    migratedDatabase(path.join(tempDir(), 'data/app.db'));
+    const audit = await run('audit', ['--since', '1h'], tempDir());
+    expect(audit.code).toBe(0);
+    expect(firstLine(audit.stdout)).toBe(`database: SQLite ${path.join(tempDir(), 'data/app.db')}`);
+  });
+
+  it('names the Redis that .env sets for sessions (host, port, database, key prefix), never its password', async () => {
+    migratedDatabase(path.join(tempDir(), 'app.db'));
+    // Nothing listens on port 1: the command names it, then says it cannot reach it.
+    writeFiles(tempDir(), { '.env': 'DATABASE_URL=sqlite:app.db\nREDIS_URL=redis://:s3cret-pass@127.0.0.1:1/3\nREDIS_KEY_PREFIX=shop:\n' });
+    const sessions = await run('sessions', ['--list', 'alice@example.com'], tempDir());
+    expect(sessions.code).toBe(1);
+    expect(firstLine(sessions.stdout)).toBe(
+      `database: SQLite ${path.join(tempDir(), 'app.db')}; sessions and counters: Redis 127.0.0.1:1/3, key prefix "shop:"`,
+    );
+    expect(sessions.stderr).toMatch(/^sessions: could not reach Redis: /);
+    expect(`${sessions.stdout}${sessions.stderr}`).not.toContain('s3cret-pass');
+  });
+
+  it('names the PostgreSQL database and server, never the password, even when it cannot be reached', async () => {
+    const audit = await run('audit', ['--since', '1h'], tempDir(), { DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/shop' });
+    expect(audit.code).toBe(1);
+    expect(audit.stdout).toBe('database: PostgreSQL shop on 127.0.0.1:1\n');
+    expect(audit.stderr).not.toContain('hunter2');
+  });
+
+  it('goes to stderr with --json, so that stdout holds only JSON lines', async () => {
+    migratedDatabase(path.join(tempDir(), 'data/app.db'));
+    const audit = await run('audit', ['--since', '1h', '--json'], tempDir());
+    expect(audit).toEqual({ code: 0, stdout: '', stderr: `database: SQLite ${path.join(tempDir(), 'data/app.db')}\n` });
+  });
+});
