@@ -13,13 +13,14 @@ import { pendingClient } from '../helpers/recovery-codes.ts';
 import { auditRows } from '../helpers/audit.ts';
 import { backendEnv, TEST_REDIS } from '../helpers/test-backend.ts';
 import { nodeTs } from '../helpers/node-ts.ts';
+import { withoutBackendsLine } from '../helpers/command-output.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
 async function sessionsCommand(t: TestApp, ...args: string[]) {
   const env = { PATH: process.env.PATH ?? '', ...(await backendEnv(t.dir)) };
-  const { stdout } = await promisify(execFile)(process.execPath, nodeTs('src/commands/sessions.ts', ...args), { cwd: REPO_ROOT, env });
-  return stdout;
+  const outcome = await promisify(execFile)(process.execPath, nodeTs('src/commands/sessions.ts', ...args), { cwd: REPO_ROOT, env });
+  return withoutBackendsLine(outcome).stdout;
 }
 
 /** A browser holding only a copy of `from`'s remember cookie (stolen), on the login page. */
