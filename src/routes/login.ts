@@ -72,7 +72,10 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
       }
       await budgets.passwordSucceeded(attempt);
       await audit.record('password-ok', request, { userId: account.id });
-      if (check.needsRehash) await accounts.updatePasswordHash(account.id, await hashPassword(password));
+      // Only over the hash just verified: a password change that committed meanwhile stays.
+      if (check.needsRehash && !(await accounts.updatePasswordHash(account.id, await hashPassword(password), account.passwordHash))) {
+        request.log.info({ userId: account.id }, 'password rehash skipped: the password changed meanwhile');
+      }
 
       // A remembered browser of this account skips the code (never the password): no Verify call.
       if (await app.rememberBrowser.redeem(request, reply, account.id)) {

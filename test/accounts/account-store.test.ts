@@ -72,7 +72,7 @@ describe('account store', () => {
   it('replaces the password hash and touches updated_at', async () => {
     db.prepare("UPDATE users SET updated_at = '2000-01-01 00:00:00' WHERE id = ?").run(aliceId);
     const newHash = '$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$bmV3aGFzaA';
-    await accounts.updatePasswordHash(aliceId, newHash);
+    expect(await accounts.updatePasswordHash(aliceId, newHash, ALICE_HASH)).toBe(true);
     expect((await accounts.findById(aliceId))?.passwordHash).toBe(newHash);
     expect(db.prepare('SELECT updated_at FROM users WHERE id = ?').pluck().get(aliceId)).not.toBe('2000-01-01 00:00:00');
   });
@@ -119,8 +119,20 @@ describe('account store', () => {
 
   it('changes only the given account’s password hash', async () => {
     const bobHash = () => db.prepare("SELECT password_hash FROM users WHERE email = 'bob@example.com'").pluck().get();
-    await accounts.updatePasswordHash(aliceId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA');
+    await accounts.updatePasswordHash(aliceId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', ALICE_HASH);
     expect(bobHash()).toBe(ALICE_HASH);
+  });
+
+  it('a rehash never undoes a password change: it writes only over the hash it verified', async () => {
+    const rehashed = '$argon2id$v=19$m=19456,t=2,p=1$cmVoYXNoZWQ$cmVoYXNoZWQ';
+    const changed = '$argon2id$v=19$m=19456,t=2,p=1$Y2hhbmdlZA$Y2hhbmdlZA';
+    db.prepare('INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES (?, ?, 0, ?)').run('t1', aliceId, Date.now() + 60_000);
+    // The owner's change commits between the sign-in's check of the old password and its rehash.
+    expect(await accounts.changePassword(aliceId, changed, ALICE_HASH)).toEqual(expect.any(Number));
+    expect(await accounts.updatePasswordHash(aliceId, rehashed, ALICE_HASH)).toBe(false);
+    expect((await accounts.findById(aliceId))!.passwordHash).toBe(changed);
+    // The change forgot the remembered browser; the refused rehash did not bring it back.
+    expect(db.prepare('SELECT count(*) FROM remembered_browsers').pluck().get()).toBe(0);
   });
 
   it('reports a database failure as a rejected promise, never a synchronous throw', async () => {
@@ -131,7 +143,7 @@ describe('account store', () => {
       lookups = [
         accounts.findByEmail('alice@example.com'),
         accounts.findById(aliceId),
-        accounts.updatePasswordHash(aliceId, ALICE_HASH),
+        accounts.updatePasswordHash(aliceId, ALICE_HASH, ALICE_HASH),
         accounts.changePassword(aliceId, ALICE_HASH, ALICE_HASH),
       ];
     }).not.toThrow();
