@@ -44,7 +44,7 @@ function randomPassword(random: ReturnType<typeof generator>): string {
       () => String.fromCodePoint(int(0xff01, 0xff5e)), // full-width forms
       bmp,
     ])();
-  const shape = pick(['short', 'decomposed-near-max', 'long', 'expanding']);
+  const shape = pick(['short', 'decomposed-near-max', 'long', 'expanding'] as const);
   const count = { short: int(1, 16), 'decomposed-near-max': int(480, 560), long: int(990, 1030), expanding: int(1, 14) }[shape];
   let password = '';
   for (let i = 0; i < count; i++) {
