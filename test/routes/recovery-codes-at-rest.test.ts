@@ -34,7 +34,7 @@ async function redisData(t: TestApp): Promise<string> {
         const type = await redis.type(key);
         if (type === 'string') return redis.getBuffer(key);
         if (type === 'hash') return JSON.stringify(await redis.hgetall(key));
-        if (type === 'zset') return JSON.stringify(await redis.zrange(key, 0, -1, 'WITHSCORES'));
+        if (type === 'zset') return JSON.stringify(await redis.zrange(key, '0', '-1'));
         if (type === 'set') return JSON.stringify(await redis.smembers(key));
         if (type === 'list') return JSON.stringify(await redis.lrange(key, 0, -1));
         return `${key}: ${type}`;
