@@ -9,6 +9,7 @@ export default defineConfig({
       'test/session/signin-lifecycle.test.ts',
       'test/session/secret-rotation.test.ts',
       'test/accounts/account-schema.test.ts',
+      'test/accounts/password-hash-shape.test.ts',
       'test/backends/**/*.test.ts',
       // each engine's own store tests, once: PostgreSQL's in the PostgreSQL run, Redis's in the Redis run
       process.env.TEST_REDIS === '1' ? 'test/state/redis/**/*.test.ts' : 'test/db/postgres/**/*.test.ts',

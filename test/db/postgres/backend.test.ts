@@ -29,7 +29,7 @@ describe('PostgreSQL backend', () => {
   });
 
   it('comes up twice on a fresh database, the migrations applied by exactly one of them', () => {
-    expect([...one.appliedMigrations, ...two.appliedMigrations].sort()).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql']);
+    expect([...one.appliedMigrations, ...two.appliedMigrations].sort()).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_password_hash_shape.sql']);
     expect(one.engine).toBe('postgres');
   });
 
@@ -81,19 +81,19 @@ describe('PostgreSQL backend', () => {
       Date.now() + 60_000,
     ]);
     // The owner's change commits between the sign-in's check of the old password and its rehash.
-    expect(await two.accounts.changePassword(account.id, `${HASH}changed`, HASH)).toEqual(expect.any(Number));
-    expect(await one.accounts.updatePasswordHash(account.id, `${HASH}rehashed`, HASH)).toBe(false);
-    expect((await one.accounts.findById(account.id))!.passwordHash).toBe(`${HASH}changed`);
+    expect(await two.accounts.changePassword(account.id, `${HASH}Chng`, HASH)).toEqual(expect.any(Number));
+    expect(await one.accounts.updatePasswordHash(account.id, `${HASH}Rhsh`, HASH)).toBe(false);
+    expect((await one.accounts.findById(account.id))!.passwordHash).toBe(`${HASH}Chng`);
     expect(await sql(database.url, 'SELECT 1 FROM remembered_browsers WHERE user_id = $1', [account.id])).toEqual([]);
     // Both at once, many times over: whichever commits first, the change is never overwritten.
     for (let i = 0; i < 10; i++) {
       const before = (await one.accounts.findById(account.id))!.passwordHash;
       const [, changed] = await Promise.all([
-        one.accounts.updatePasswordHash(account.id, `${HASH}r${i}`, before),
-        two.accounts.changePassword(account.id, `${HASH}c${i}`, before),
+        one.accounts.updatePasswordHash(account.id, `${HASH}rr${i}r`, before),
+        two.accounts.changePassword(account.id, `${HASH}cc${i}c`, before),
       ]);
       const after = (await two.accounts.findById(account.id))!.passwordHash;
-      expect(after).toBe(changed === undefined ? `${HASH}r${i}` : `${HASH}c${i}`);
+      expect(after).toBe(changed === undefined ? `${HASH}rr${i}r` : `${HASH}cc${i}c`);
     }
   });
 
