@@ -10,6 +10,7 @@ export default defineConfig({
       'test/session/secret-rotation.test.ts',
       'test/session/rolling-secret-rotation.test.ts',
       'test/accounts/account-schema.test.ts',
+      'test/accounts/password-hash-shape.test.ts',
       'test/storage/backends/**/*.test.ts',
       // each engine's own store tests, once: PostgreSQL's in the PostgreSQL run, Redis's in the Redis run
       process.env.TEST_REDIS === '1' ? 'test/storage/redis/**/*.test.ts' : 'test/storage/postgres/**/*.test.ts',

@@ -13,9 +13,12 @@ export type AccountStore = {
   findById(id: number): Promise<Account | undefined>;
   /**
    * The same password, hashed with today's parameters (at sign-in). Not a credential change: the
-   * account's remembered browsers, which a password change forgets (trigger), are kept.
+   * account's remembered browsers, which a password change forgets (trigger), are kept. Only if
+   * the hash is still `verifiedHash` (the one the password was just checked against): a sign-in
+   * with the old password that races the owner's change must not write the old password back.
+   * Whether it was written.
    */
-  updatePasswordHash(id: number, passwordHash: string): Promise<void>;
+  updatePasswordHash(id: number, passwordHash: string, verifiedHash: string): Promise<boolean>;
   /**
    * "Sign out everywhere": a new session epoch, so that no session started before it (even one
    * being written at this moment) matches the account any more. Undefined for a disabled account.

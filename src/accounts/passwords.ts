@@ -54,6 +54,20 @@ function hashNeedsUpgrade(storedHash: string): boolean {
   }
 }
 
+/**
+ * The rule migrations/0005_password_hash_shape.sql holds on every hash written
+ * (password_hash_is_argon2id_phc): a whole argon2id PHC string, version 19, m, t and p once each
+ * in any order, unpadded base64 salt (8-64 bytes) and hash (16-64 bytes). A stored hash that
+ * breaks it (a row from before that migration) can never verify: the sign-in logs so.
+ */
+const ARGON2ID_PHC =
+  /^\$argon2id\$v=19\$(?=(?:[^$]*,)?m=)(?=(?:[^$]*,)?t=)(?=(?:[^$]*,)?p=)[mtp]=[1-9]\d{0,9},[mtp]=[1-9]\d{0,9},[mtp]=[1-9]\d{0,9}\$([A-Za-z0-9+/]{11,86})\$([A-Za-z0-9+/]{22,86})$/;
+
+export function isArgon2idPhc(storedHash: string): boolean {
+  const match = ARGON2ID_PHC.exec(storedHash);
+  return match !== null && match[1].length % 4 !== 1 && match[2].length % 4 !== 1;
+}
+
 let dummyHash: Promise<string> | undefined;
 
 /**

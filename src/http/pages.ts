@@ -127,7 +127,7 @@ function pageLocals(reply: FastifyReply, signedIn: SignedIn): PageLocals {
 function codesForThisPage(reply: FastifyReply, signedIn: SignedIn): string[] | undefined {
   const { request } = reply;
   if (reply.statusCode !== 200 || request.method === 'HEAD' || !signedIn(request)) return undefined;
-  return takeCodesToShow(request)?.map(groupRecoveryCode);
+  return takeCodesToShow(request, reply)?.map(groupRecoveryCode);
 }
 
 /**

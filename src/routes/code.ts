@@ -157,7 +157,7 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
         await audit.record('browser-remembered', request, { userId: account.id });
       }
     }
-    await recovery.issueFirstCodes(request, account.id);
+    await recovery.issueFirstCodes(request, reply, account.id);
     return reply.redirect(goTo, 303);
   }
 

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { RouteDeps } from './route-deps.ts';
 import { formBody } from './form-schemas.ts';
-import { verifyAgainstDummy, verifyPassword, hashPassword } from '../accounts/passwords.ts';
+import { verifyAgainstDummy, verifyPassword, hashPassword, isArgon2idPhc } from '../accounts/passwords.ts';
 import { EMAIL_SHAPE, normalizeEmail } from '../accounts/email.ts';
 import { startVerification } from '../verify/start-verification.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
@@ -66,13 +66,20 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
       const account = await accounts.findByEmail(email);
       const check = account ? await verifyPassword(account.passwordHash, password) : await verifyAgainstDummy(password);
       if (!account || !check.ok) {
+        if (account && !isArgon2idPhc(account.passwordHash)) {
+          // Stored before migrations/0004 refused such hashes: no password can ever match it.
+          request.log.warn({ userId: account.id }, 'stored password hash is not a whole argon2id hash: this account cannot sign in until an admin replaces it');
+        }
         await audit.record('password-failed', request, { userId: account?.id });
         if (budgets.lockedAccount(reservation)) await audit.record('account-locked', request, { userId: account?.id, detail: 'password' });
         return showForm(reply, 401, { email, error: GENERIC_FAILURE });
       }
       await budgets.passwordSucceeded(attempt);
       await audit.record('password-ok', request, { userId: account.id });
-      if (check.needsRehash) await accounts.updatePasswordHash(account.id, await hashPassword(password));
+      // Only over the hash just verified: a password change that committed meanwhile stays.
+      if (check.needsRehash && !(await accounts.updatePasswordHash(account.id, await hashPassword(password), account.passwordHash))) {
+        request.log.info({ userId: account.id }, 'password rehash skipped: the password changed meanwhile');
+      }
 
       // A remembered browser of this account skips the code (never the password): no Verify call.
       const rememberedBrowser = await app.rememberBrowser.redeem(request, reply, account.id);

@@ -128,7 +128,7 @@ export default async function renewalRoutes(app: FastifyInstance, deps: RouteDep
       await budgets.codeSucceeded(userId);
       const codes = await recoveryCodes.replace(userId);
       await audit.record('recovery-codes-regenerated', request, { userId });
-      showCodesOnce(request, codes);
+      showCodesOnce(request, reply, codes);
       return () => reply.redirect(RECOVERY_CODES_PATH, 303);
     }
     if (!GUESSES.has(result.failure)) await budget.refund();

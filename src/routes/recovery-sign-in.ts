@@ -63,11 +63,11 @@ export function recoverySignInSteps({ audit, verify, budgets, recoveryCodes }: R
      * session until the first full page it gets shows them once. The sign-in still goes straight
      * to its destination (the public contract's `303`).
      */
-    async issueFirstCodes(request: FastifyRequest, userId: number): Promise<void> {
+    async issueFirstCodes(request: FastifyRequest, reply: FastifyReply, userId: number): Promise<void> {
       const codes = await recoveryCodes.issueFirst(userId);
       if (!codes) return;
       await audit.record('recovery-codes-issued', request, { userId });
-      showCodesOnce(request, codes);
+      showCodesOnce(request, reply, codes);
     },
   };
 }

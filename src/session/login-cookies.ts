@@ -31,6 +31,8 @@ export interface CookieNames {
   device: string;
   /** "Remember this browser" (src/session/remember-browser.ts): a token, not signed (see there). */
   remember: string;
+  /** The key of new recovery codes sealed in the session (src/session/recovery-session.ts). */
+  codesKey: string;
 }
 
 export function cookieNames(production: boolean): CookieNames {
@@ -42,6 +44,7 @@ export function cookieNames(production: boolean): CookieNames {
     notice: `${prefix}notice`,
     device: `${prefix}device`,
     remember: `${prefix}remember`,
+    codesKey: `${prefix}codes-key`,
   };
 }
 
@@ -70,6 +73,10 @@ export interface LoginCookies {
   issueDevice(reply: FastifyReply, email: string): void;
   /** This browser's device key for the account being signed in to, when it holds one. */
   deviceKey(request: FastifyRequest, email: string): string | undefined;
+  /** The key to new recovery codes sealed in the session: the browser alone keeps it, ten minutes at most. */
+  setCodesKey(reply: FastifyReply, key: string): void;
+  /** Reads and clears it. */
+  takeCodesKey(request: FastifyRequest, reply: FastifyReply): string | undefined;
 }
 
 export function createLoginCookies(names: CookieNames, deviceDays: number): LoginCookies {
@@ -110,6 +117,16 @@ export function createLoginCookies(names: CookieNames, deviceDays: number): Logi
       const value = readSigned(request, names.device);
       const [tag, nonce] = value?.split('.') ?? [];
       return tag === accountTag(email) && nonce ? nonce : undefined;
+    },
+    setCodesKey(reply, key) {
+      // Not signed: 256 random bits need no MAC, and a wrong key simply opens nothing.
+      reply.setCookie(names.codesKey, key, { path: '/', maxAge: TEN_MINUTES_S });
+    },
+    takeCodesKey(request, reply) {
+      const value = request.cookies[names.codesKey];
+      if (value === undefined) return undefined;
+      clear(reply, names.codesKey);
+      return value;
     },
   };
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
 
-const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo';
+const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoAAAAAA';
 
 describe('the account schema (0003_account_recovery)', () => {
   const startApp = useTestApps();

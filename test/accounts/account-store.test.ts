@@ -8,7 +8,7 @@ import { applyMigrations } from '../../src/storage/migrations.ts';
 import { useTempDir } from '../helpers/temp-dir.ts';
 
 const REPO_MIGRATIONS = path.resolve(import.meta.dirname, '../../migrations');
-const ALICE_HASH = '$argon2id$v=19$m=19456,t=2,p=1$YWxpY2VzYWx0$YWxpY2VoYXNo';
+const ALICE_HASH = '$argon2id$v=19$m=19456,t=2,p=1$YWxpY2VzYWx0$YWxpY2VoYXNoAAAAAAAAAA';
 
 describe('account store', () => {
   const tempDir = useTempDir();
@@ -71,8 +71,8 @@ describe('account store', () => {
 
   it('replaces the password hash and touches updated_at', async () => {
     db.prepare("UPDATE users SET updated_at = '2000-01-01 00:00:00' WHERE id = ?").run(aliceId);
-    const newHash = '$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$bmV3aGFzaA';
-    await accounts.updatePasswordHash(aliceId, newHash);
+    const newHash = '$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdAA$bmV3aGFzaAAAAAAAAAAAAA';
+    expect(await accounts.updatePasswordHash(aliceId, newHash, ALICE_HASH)).toBe(true);
     expect((await accounts.findById(aliceId))?.passwordHash).toBe(newHash);
     expect(db.prepare('SELECT updated_at FROM users WHERE id = ?').pluck().get(aliceId)).not.toBe('2000-01-01 00:00:00');
   });
@@ -80,7 +80,7 @@ describe('account store', () => {
   it('changes the password in one statement: hash, must_change_password 0, a new session epoch, updated_at', async () => {
     db.prepare("UPDATE users SET updated_at = '2000-01-01 00:00:00' WHERE id = ?").run(aliceId);
     const before = (await accounts.findById(aliceId))!;
-    const newHash = '$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$bmV3aGFzaA';
+    const newHash = '$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdAA$bmV3aGFzaAAAAAAAAAAAAA';
     const epoch = await accounts.changePassword(aliceId, newHash, ALICE_HASH);
     expect(epoch).toEqual(expect.any(Number));
     expect(epoch).not.toBe(before.sessionEpoch);
@@ -91,14 +91,14 @@ describe('account store', () => {
   it('changes nothing when the hash is no longer the one the current password was checked against, or the account is disabled', async () => {
     // Two changes racing: both checked the old password, only the first statement finds it.
     const [first, second] = await Promise.all([
-      accounts.changePassword(aliceId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$Zmlyc3Q', ALICE_HASH),
-      accounts.changePassword(aliceId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$c2Vjb25k', ALICE_HASH),
+      accounts.changePassword(aliceId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdAAAAAA$Zmlyc3QAAAAAAAAAAAAAAA', ALICE_HASH),
+      accounts.changePassword(aliceId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdAAAAAA$c2Vjb25kAAAAAAAAAAAAAA', ALICE_HASH),
     ]);
     expect(first).toEqual(expect.any(Number));
     expect(second).toBeUndefined();
-    expect((await accounts.findById(aliceId))!.passwordHash).toBe('$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$Zmlyc3Q');
+    expect((await accounts.findById(aliceId))!.passwordHash).toBe('$argon2id$v=19$m=19456,t=2,p=1$c2FsdAAAAAA$Zmlyc3QAAAAAAAAAAAAAAA');
     const bobId = db.prepare("SELECT id FROM users WHERE email = 'bob@example.com'").pluck().get() as number;
-    expect(await accounts.changePassword(bobId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$Ym9i', ALICE_HASH)).toBeUndefined();
+    expect(await accounts.changePassword(bobId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdAAAAAA$Ym9iAAAAAAAAAAAAAAAAAA', ALICE_HASH)).toBeUndefined();
     expect(db.prepare('SELECT password_hash FROM users WHERE id = ?').pluck().get(bobId)).toBe(ALICE_HASH);
   });
 
@@ -119,8 +119,20 @@ describe('account store', () => {
 
   it('changes only the given account’s password hash', async () => {
     const bobHash = () => db.prepare("SELECT password_hash FROM users WHERE email = 'bob@example.com'").pluck().get();
-    await accounts.updatePasswordHash(aliceId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA');
+    await accounts.updatePasswordHash(aliceId, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdAAAAAA$aGFzaAAAAAAAAAAAAAAAAA', ALICE_HASH);
     expect(bobHash()).toBe(ALICE_HASH);
+  });
+
+  it('a rehash never undoes a password change: it writes only over the hash it verified', async () => {
+    const rehashed = '$argon2id$v=19$m=19456,t=2,p=1$cmVoYXNoZWQ$cmVoYXNoZWQAAAAAAAAAAA';
+    const changed = '$argon2id$v=19$m=19456,t=2,p=1$Y2hhbmdlZAA$Y2hhbmdlZAAAAAAAAAAAAA';
+    db.prepare('INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES (?, ?, 0, ?)').run('t1', aliceId, Date.now() + 60_000);
+    // The owner's change commits between the sign-in's check of the old password and its rehash.
+    expect(await accounts.changePassword(aliceId, changed, ALICE_HASH)).toEqual(expect.any(Number));
+    expect(await accounts.updatePasswordHash(aliceId, rehashed, ALICE_HASH)).toBe(false);
+    expect((await accounts.findById(aliceId))!.passwordHash).toBe(changed);
+    // The change forgot the remembered browser; the refused rehash did not bring it back.
+    expect(db.prepare('SELECT count(*) FROM remembered_browsers').pluck().get()).toBe(0);
   });
 
   it('reports a database failure as a rejected promise, never a synchronous throw', async () => {
@@ -131,7 +143,7 @@ describe('account store', () => {
       lookups = [
         accounts.findByEmail('alice@example.com'),
         accounts.findById(aliceId),
-        accounts.updatePasswordHash(aliceId, ALICE_HASH),
+        accounts.updatePasswordHash(aliceId, ALICE_HASH, ALICE_HASH),
         accounts.changePassword(aliceId, ALICE_HASH, ALICE_HASH),
       ];
     }).not.toThrow();

@@ -31,4 +31,29 @@ describe('the rules a new password must meet', () => {
     expect(newPasswordProblem('jo rides a bicycle', { email: 'jo@example.com', current: 'something else entirely' })).toBeUndefined();
     expect(newPasswordProblem('bob rides a bicycle', { email: 'bob@example.com', current: 'something else entirely' })).toMatch(/email address/);
   });
+
+  it('finds a common password behind spaces, tabs, no-break or zero-width spaces and full-width letters', () => {
+    for (const slipped of [' qwerty123456', 'qwerty123456 ', '  qwerty123456\t', '\u00a0qwerty123456', 'qwerty123456\u3000', 'qwerty\u200b123456', 'ｑｗｅｒｔｙ１２３４５６']) {
+      expect(isCommonPassword(slipped), JSON.stringify(slipped)).toBe(true);
+      expect(newPasswordProblem(slipped, context), JSON.stringify(slipped)).toMatch(/commonly used passwords/);
+    }
+    // Letters inside stay letters: a space added between two words is another password.
+    expect(isCommonPassword('qwerty 123456')).toBe(false);
+  });
+
+  it('counts the minimum on what was typed too: a character NFKC expands is one character', () => {
+    expect('\ufdfa'.normalize('NFKC').length).toBeGreaterThanOrEqual(12);
+    expect(newPasswordProblem('\ufdfa', context)).toMatch(/at least 12/);
+    expect(newPasswordProblem('\ufdfa'.repeat(11), context)).toMatch(/at least 12/);
+    expect(newPasswordProblem('\ufdfa'.repeat(12), context)).toBeUndefined();
+  });
+
+  it('counts the maximum on what was typed too, as the sign-in form does: 600 decomposed accents are 1200 characters', () => {
+    const decomposed = 'e\u0301'.repeat(600);
+    expect([...decomposed.normalize('NFKC')]).toHaveLength(600);
+    expect(newPasswordProblem(decomposed, context)).toMatch(/at most 1024/);
+    expect(newPasswordProblem('e\u0301'.repeat(512), context)).toBeUndefined();
+    expect(newPasswordProblem('e\u0301'.repeat(513), context)).toMatch(/at most 1024/);
+  });
 });
+

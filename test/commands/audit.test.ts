@@ -37,7 +37,7 @@ const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
 /** Alice and Bob, and events from two hours ago up to now, inserted out of order. */
 function seed(db: Database): void {
   applyMigrations(db, [MIGRATIONS]);
-  const addUser = db.prepare("INSERT INTO users (email, phone, password_hash) VALUES (?, ?, '$argon2id$v=19$SECRET-HASH')");
+  const addUser = db.prepare("INSERT INTO users (email, phone, password_hash) VALUES (?, ?, '$argon2id$v=19$m=19456,t=2,p=1$U0VDUkVUc2FsdA$U0VDUkVUaGFzaFNFQ1JFVGhhc2g')");
   const alice = Number(addUser.run('alice@example.com', '+15555550100').lastInsertRowid);
   const bob = Number(addUser.run('bob@example.com', '+15555550199').lastInsertRowid);
   db.prepare("INSERT INTO sessions (sid, data, expires_at, user_id) VALUES ('SECRET-SESSION-ID', '{}', 0, ?)").run(alice);

@@ -46,7 +46,7 @@ const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString().slice(
 /** Alice: two signed-in browsers, a pending sign-in and one timed out; Bob: one session. */
 async function seed(db: Database): Promise<void> {
   applyMigrations(db, [MIGRATIONS]);
-  const addUser = db.prepare("INSERT INTO users (email, phone, password_hash) VALUES (?, ?, '$argon2id$v=19$SECRET-HASH')");
+  const addUser = db.prepare("INSERT INTO users (email, phone, password_hash) VALUES (?, ?, '$argon2id$v=19$m=19456,t=2,p=1$U0VDUkVUc2FsdA$U0VDUkVUaGFzaFNFQ1JFVGhhc2g')");
   const alice = Number(addUser.run('alice@example.com', '+15555550100').lastInsertRowid);
   const bob = Number(addUser.run('bob@example.com', '+15555550199').lastInsertRowid);
   db.exec('UPDATE users SET session_epoch = 1'); // the epoch the sessions below were signed in under
@@ -166,7 +166,7 @@ describe('npm run sessions (src/commands/sessions.ts)', () => {
   it('shows addresses and user agents with control characters escaped, and shortens unknown agents', async () => {
     const env = await seeded(async (db) => {
       applyMigrations(db, [MIGRATIONS]);
-      db.exec("INSERT INTO users (id, email, phone, password_hash) VALUES (1, 'eve@example.com', '+15555550100', '$argon2id$x')");
+      db.exec("INSERT INTO users (id, email, phone, password_hash) VALUES (1, 'eve@example.com', '+15555550100', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA')");
       db.exec('UPDATE users SET session_epoch = 1');
       const store = createSqliteSessionStore(db, sessionRules({ idleMs: 30 * MINUTE, maxMs: 12 * HOUR }, HOUR));
       await setSession(store, 's', inAnHour(signedIn(1, MINUTE, MINUTE, { address: '192.0.2.1\u001b[2J', userAgent: `Evil\u001b]0;owned\u0007 ${'x'.repeat(100)}` })));
@@ -208,7 +208,7 @@ describe('npm run sessions (src/commands/sessions.ts)', () => {
   it('defaults to sqlite:data/app.db and reads DATABASE_URL from .env, the environment winning', async () => {
     const withAccount = (email: string) => (db: Database) => {
       applyMigrations(db, [MIGRATIONS]);
-      db.prepare("INSERT INTO users (email, phone, password_hash) VALUES (?, '+15555550100', '$argon2id$x')").run(email);
+      db.prepare("INSERT INTO users (email, phone, password_hash) VALUES (?, '+15555550100', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA')").run(email);
     };
     for (const [file, email] of [['data/app.db', 'default@example.com'], ['from-env.db', 'env@example.com'], ['from-shell.db', 'shell@example.com']]) {
       const db = openDatabase(path.join(tempDir(), file));

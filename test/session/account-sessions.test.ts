@@ -26,7 +26,7 @@ describe('SQLite session store: an account’s sessions', () => {
     db = openDatabase(path.join(tempDir(), 'app.db'));
     applyMigrations(db, [REPO_MIGRATIONS]);
     db.exec(`INSERT INTO users (id, email, phone, password_hash) VALUES
-      (1, 'a@example.com', '+15555550100', '$argon2id$x'), (2, 'b@example.com', '+15555550101', '$argon2id$y')`);
+      (1, 'a@example.com', '+15555550100', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA'), (2, 'b@example.com', '+15555550101', '$argon2id$v=19$m=19456,t=2,p=1$d2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA')`);
     store = createSqliteSessionStore(db, sessionRules({ idleMs: 30 * 60 * 1000, maxMs: 12 * HOUR }, HOUR));
     return () => {
       if (db.open) db.close();

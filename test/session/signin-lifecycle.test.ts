@@ -109,7 +109,7 @@ describe('the sign-in session lifecycle', () => {
     const c = await signedIn(t);
     const [{ id }] = await t.sql('SELECT id FROM users WHERE email = $1', [ALICE.email]);
     await t.sql('DELETE FROM users WHERE email = $1', [ALICE.email]);
-    const hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo';
+    const hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoAAAAAA';
     await t.sql('INSERT INTO users (id, email, phone, password_hash) VALUES ($1, $2, $3, $4)', [id, 'bob@example.com', '+15555550199', hash]);
     if (TEST_REDIS) await afterAccountCache(t);
     const home = await c.get('/');

@@ -58,7 +58,7 @@ describe('maintenance', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const b = await open();
     const db = (b.database as unknown as { db: { prepare(sql: string): { run(...args: unknown[]): unknown } } }).db;
-    db.prepare("INSERT INTO users (id, email, phone, password_hash) VALUES (1, 'a@example.com', '+15555550100', '$argon2id$x')").run();
+    db.prepare("INSERT INTO users (id, email, phone, password_hash) VALUES (1, 'a@example.com', '+15555550100', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA')").run();
     const { sessionEpoch } = (await b.database.accounts.findById(1))!;
     await b.database.rememberedBrowsers.add(1, 'expired', { createdAt: Date.now() - DAY, expiresAt: Date.now() - 1 }, { sessionEpoch, browserId: 'one' });
     await b.database.rememberedBrowsers.add(1, 'live', { createdAt: Date.now(), expiresAt: Date.now() + DAY }, { sessionEpoch, browserId: 'two' });

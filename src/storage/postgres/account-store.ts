@@ -34,10 +34,15 @@ export function createPostgresAccountStore(pool: Pool): AccountStore {
       });
       return account;
     },
-    async updatePasswordHash(id, passwordHash) {
+    async updatePasswordHash(id, passwordHash, verifiedHash) {
       // As on SQLite: the trigger forgets remembered browsers on any password_hash change, so the
-      // rows (locked first) are put back in the same transaction: a rehash is not a new password.
-      await inTransaction(pool, async (run) => {
+      // rows are put back in the same transaction: a rehash is not a new password. The account's
+      // row is locked first, and only while it still holds the verified hash: a password change
+      // committed meanwhile wins (it is never overwritten with the old password), and one that
+      // comes later waits for this transaction (the same lock order as its own UPDATE and trigger).
+      return inTransaction(pool, async (run) => {
+        const [still] = await run('SELECT 1 FROM users WHERE id = $1 AND password_hash = $2 FOR UPDATE', [id, verifiedHash]);
+        if (!still) return false;
         const remembered = await run('SELECT * FROM remembered_browsers WHERE user_id = $1 FOR UPDATE', [id]);
         await run('UPDATE users SET password_hash = $1, updated_at = now() WHERE id = $2', [passwordHash, id]);
         for (const row of remembered) {
@@ -47,6 +52,7 @@ export function createPostgresAccountStore(pool: Pool): AccountStore {
             [row.token_hash, row.user_id, row.created_at, row.expires_at, row.session_epoch, row.browser_id],
           );
         }
+        return true;
       });
     },
     async moveSessionEpoch(id) {

@@ -16,8 +16,8 @@ export function createAccountStore(db: Database): AccountStore {
     `SELECT ${ACCOUNT_COLUMNS} FROM users WHERE email = ? AND disabled = 0`,
   );
   const byId = db.prepare<[number], AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM users WHERE id = ? AND disabled = 0`);
-  const setPasswordHash = db.prepare<[string, number]>(
-    'UPDATE users SET password_hash = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?',
+  const setPasswordHash = db.prepare<[string, number, string]>(
+    'UPDATE users SET password_hash = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ? AND password_hash = ?',
   );
   const rememberedOf = db.prepare<[number], Record<string, number | string>>('SELECT * FROM remembered_browsers WHERE user_id = ?');
   const restoreRemembered = db.prepare(
@@ -26,10 +26,11 @@ export function createAccountStore(db: Database): AccountStore {
   );
   // The trigger that forgets remembered browsers on a password change cannot tell a rehash of the
   // same password from a new one: the rows are put back in the same transaction.
-  const rehash = db.transaction((id: number, passwordHash: string) => {
+  const rehash = db.transaction((id: number, passwordHash: string, verifiedHash: string): boolean => {
     const remembered = rememberedOf.all(id);
-    setPasswordHash.run(passwordHash, id);
+    if (setPasswordHash.run(passwordHash, id, verifiedHash).changes === 0) return false;
     for (const row of remembered) restoreRemembered.run(row);
+    return true;
   });
   const moveEpoch = db.prepare<[number], { sessionEpoch: number }>(
     `UPDATE users SET session_epoch = ${NEXT_SESSION_EPOCH} WHERE id = ? AND disabled = 0 RETURNING session_epoch AS sessionEpoch`,
@@ -48,8 +49,9 @@ export function createAccountStore(db: Database): AccountStore {
       if (!Number.isSafeInteger(id)) return undefined;
       return toAccount(byId.get(id));
     },
-    async updatePasswordHash(id, passwordHash) {
-      rehash(id, passwordHash);
+    async updatePasswordHash(id, passwordHash, verifiedHash) {
+      // IMMEDIATE: the write lock before the read, so a change from another process cannot slip in between.
+      return rehash.immediate(id, passwordHash, verifiedHash);
     },
     async moveSessionEpoch(id) {
       return moveEpoch.get(id)?.sessionEpoch;

@@ -29,7 +29,7 @@ describe('PostgreSQL backend', () => {
   });
 
   it('comes up twice on a fresh database, the migrations applied by exactly one of them', () => {
-    expect([...one.appliedMigrations, ...two.appliedMigrations].sort()).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_remembered_browsers_epoch.sql']);
+    expect([...one.appliedMigrations, ...two.appliedMigrations].sort()).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_remembered_browsers_epoch.sql', '0005_password_hash_shape.sql']);
     expect(one.engine).toBe('postgres');
   });
 
@@ -62,7 +62,7 @@ describe('PostgreSQL backend', () => {
       mustChangePassword: true,
     });
     expect(await one.accounts.findById(carol!.id)).toEqual(carol);
-    await one.accounts.updatePasswordHash(carol!.id, `${HASH}2`);
+    expect(await one.accounts.updatePasswordHash(carol!.id, `${HASH}2`, HASH)).toBe(true);
     expect((await two.accounts.findById(carol!.id))!.passwordHash).toBe(`${HASH}2`);
     expect(await one.accounts.findById(2 ** 40)).toBeUndefined();
     expect(await one.accounts.findByEmail(42 as unknown as string)).toBeUndefined();
@@ -70,6 +70,31 @@ describe('PostgreSQL backend', () => {
     await sql(database.url, 'UPDATE users SET disabled = 1 WHERE id = $1', [carol!.id]);
     expect(await one.accounts.findByEmail('carol@example.com')).toBeUndefined();
     expect(await one.accounts.findById(carol!.id)).toBeUndefined();
+  });
+
+  it('a rehash never undoes a password change made on another instance: it writes only over the hash it verified', async () => {
+    await one.createAccount({ email: 'rehash@example.com', phone: '+15555550127', passwordHash: HASH });
+    const account = (await one.accounts.findByEmail('rehash@example.com'))!;
+    await sql(database.url, 'INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, 0, $3)', [
+      'rehash-t1',
+      account.id,
+      Date.now() + 60_000,
+    ]);
+    // The owner's change commits between the sign-in's check of the old password and its rehash.
+    expect(await two.accounts.changePassword(account.id, `${HASH}Chng`, HASH)).toEqual(expect.any(Number));
+    expect(await one.accounts.updatePasswordHash(account.id, `${HASH}Rhsh`, HASH)).toBe(false);
+    expect((await one.accounts.findById(account.id))!.passwordHash).toBe(`${HASH}Chng`);
+    expect(await sql(database.url, 'SELECT 1 FROM remembered_browsers WHERE user_id = $1', [account.id])).toEqual([]);
+    // Both at once, many times over: whichever commits first, the change is never overwritten.
+    for (let i = 0; i < 10; i++) {
+      const before = (await one.accounts.findById(account.id))!.passwordHash;
+      const [, changed] = await Promise.all([
+        one.accounts.updatePasswordHash(account.id, `${HASH}rr${i}r`, before),
+        two.accounts.changePassword(account.id, `${HASH}cc${i}c`, before),
+      ]);
+      const after = (await two.accounts.findById(account.id))!.passwordHash;
+      expect(after).toBe(changed === undefined ? `${HASH}rr${i}r` : `${HASH}cc${i}c`);
+    }
   });
 
   it('changes a password once of two changes racing from two instances, clearing must_change_password and moving the epoch', async () => {
@@ -213,14 +238,17 @@ describe('PostgreSQL backend', () => {
   });
 
   it('gives up on a row lock held elsewhere within about 2 s, as unavailable', async () => {
-    const [{ id }] = await sql<{ id: number }>(database.url, 'SELECT id FROM users ORDER BY id LIMIT 1');
+    const [{ id, password_hash: current }] = await sql<{ id: number; password_hash: string }>(
+      database.url,
+      'SELECT id, password_hash FROM users ORDER BY id LIMIT 1',
+    );
     const holder = new pg.Client({ connectionString: database.url });
     await holder.connect();
     try {
       await holder.query('BEGIN');
       await holder.query('UPDATE users SET updated_at = now() WHERE id = $1', [id]);
       const started = performance.now();
-      const error = await one.accounts.updatePasswordHash(id, HASH).catch((e: unknown) => e);
+      const error = await one.accounts.updatePasswordHash(id, HASH, current).catch((e: unknown) => e);
       const ms = performance.now() - started;
       expect(isBackendUnavailable(error), String(error)).toBe(true);
       expect((error as Error).message).toMatch(/lock timeout/);
