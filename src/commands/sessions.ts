@@ -5,8 +5,8 @@
 // used; 2: bad flags.
 import type { Session } from 'fastify';
 import { browserName } from '../session/browser-name.ts';
-import { stateOf } from '../session/signin-state.ts';
-import type { SessionTimes } from '../session/signin-state.ts';
+import { stateOf } from '../signin/state.ts';
+import type { SessionTimes } from '../signin/state.ts';
 import type { AdminAccount } from '../storage/backend.ts';
 import { formatTable, openCommandBackends, parseFlags, printable, readConfig, runCommand, sessionTimes, UsageError } from './command.ts';
 

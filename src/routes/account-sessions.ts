@@ -9,7 +9,7 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import type { RouteDeps } from './route-deps.ts';
 import { csrfOnlyBody, formBody } from './form-schemas.ts';
 import type { Account } from '../accounts/account-store.ts';
-import type { AccountSessions } from '../session/account-sessions.ts';
+import type { AccountSessions } from '../signin/account-sessions.ts';
 import { absoluteTime, timeAgo } from '../http/readable-time.ts';
 
 const endBody = formBody({ session: { type: 'string', maxLength: 64 } }, ['session']);

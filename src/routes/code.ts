@@ -6,8 +6,8 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import type { CodePage, RouteDeps } from './route-deps.ts';
 import { formBody } from './form-schemas.ts';
 import { maskPhone } from '../accounts/mask-phone.ts';
-import type { PendingSignIn } from '../session/signin-state.ts';
-import { stillBelongs } from '../session/signin-state.ts';
+import type { PendingSignIn } from '../signin/state.ts';
+import { stillBelongs } from '../signin/state.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
 import { normalizeCode } from '../verify/code-shape.ts';
 import { normalizeRecoveryCode } from '../accounts/recovery-codes.ts';

@@ -5,8 +5,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CodePage, RouteDeps } from './route-deps.ts';
 import type { SpentRecoveryCode } from '../accounts/recovery-codes.ts';
-import type { PendingSignIn } from '../session/signin-state.ts';
-import type { SignIn } from '../session/signin.ts';
+import type { PendingSignIn } from '../signin/state.ts';
+import type { SignIn } from '../signin/plugin.ts';
 import { noteRecoverySignIn, showCodesOnce } from '../session/recovery-session.ts';
 import { logVerifyFailure } from '../verify/start-verification.ts';
 

@@ -1,6 +1,6 @@
 // What buildApp hands every route group (declared here, not in app.ts, so routes never import app.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { PendingSignIn } from '../session/signin-state.ts';
+import type { PendingSignIn } from '../signin/state.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
 import type { AuditLog } from '../accounts/audit-log.ts';
 import type { RecoveryCodes } from '../accounts/recovery-codes.ts';

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openBackends } from '../../../src/storage/backends.ts';
 import { parseDatabaseUrl } from '../../../src/storage/database-url.ts';
-import { sessionRules } from '../../../src/session/signin-state.ts';
+import { sessionRules } from '../../../src/signin/state.ts';
 import { removeAfterTest } from '../../helpers/temp-dir.ts';
 import { HASH } from '../postgres/fresh-database.ts';
 import { getSession, HOUR, inAnHour, setSession } from '../../helpers/session-calls.ts';

@@ -4,7 +4,7 @@ import { openDatabase } from '../../../src/storage/sqlite/connection.ts';
 import type { Database } from '../../../src/storage/sqlite/connection.ts';
 import { applyMigrations } from '../../../src/storage/migrations.ts';
 import { createSqliteSessionStore } from '../../../src/storage/sqlite/session-store.ts';
-import { sessionRules } from '../../../src/session/signin-state.ts';
+import { sessionRules } from '../../../src/signin/state.ts';
 import type { SqliteSessionStore } from '../../../src/storage/sqlite/session-store.ts';
 import { useTempDir } from '../../helpers/temp-dir.ts';
 import { destroySession, getSession, sessionExpiringAt, setSession } from '../../helpers/session-calls.ts';

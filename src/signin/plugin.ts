@@ -8,15 +8,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Account } from '../accounts/account-store.ts';
 import type { AuditLog } from '../accounts/audit-log.ts';
 import type { Budgets } from '../state/budgets.ts';
-import type { AuthSessionStore } from './auth-session-store.ts';
-import type { CookieNames, LoginCookies, NoticeKey } from './login-cookies.ts';
-import { hasTimedOut, stateOf } from './signin-state.ts';
-import { createGate } from './signin-gate.ts';
-import type { Gate } from './signin-gate.ts';
+import type { AuthSessionStore } from '../session/auth-session-store.ts';
+import type { CookieNames, LoginCookies, NoticeKey } from '../session/login-cookies.ts';
+import { hasTimedOut, stateOf } from './state.ts';
+import { createGate } from './gate.ts';
+import type { Gate } from './gate.ts';
 import type { AccountCache } from '../accounts/account-cache.ts';
-import { reserveSessionId } from './session-ids.ts';
+import { reserveSessionId } from '../session/session-ids.ts';
 import { releaseBeforeAnswer } from './release-before-answer.ts';
-import type { CodeNotice, PendingSignIn, SessionTimes, SignedIn, SignInState } from './signin-state.ts';
+import type { CodeNotice, PendingSignIn, SessionTimes, SignedIn, SignInState } from './state.ts';
 
 /** Enough to name a browser; the rest of a long User-Agent header is not kept. */
 const USER_AGENT_MAX = 256;

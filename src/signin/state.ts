@@ -6,7 +6,7 @@
 //
 // The Verify request ID lives only in `pending.requestId` and never leaves the server.
 import type { Session } from 'fastify';
-import type { SessionRules } from './auth-session-store.ts';
+import type { SessionRules } from '../session/auth-session-store.ts';
 
 export interface PendingSignIn {
   userId: number;
