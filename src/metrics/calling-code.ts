@@ -4,10 +4,7 @@
 // label value of its own.
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
+/** parsePhoneNumberFromString answers undefined, never throws, for what is not a phone number. */
 export function callingCodeOf(phone: string): string {
-  try {
-    return parsePhoneNumberFromString(phone)?.countryCallingCode ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
+  return parsePhoneNumberFromString(phone)?.countryCallingCode ?? 'unknown';
 }
