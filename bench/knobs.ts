@@ -3,7 +3,7 @@
 // BENCH_ROUNDS (3): alternating rounds of the page rows (see rounds.ts).
 // BENCH_CONNECTIONS (10), BENCH_DURATION s per row and round (5), BENCH_WARMUP s before a page row's
 //   first round and before each one-off row (2; at most REWARM_S before a page row's later rounds).
-// BENCH_ONLY=signed-in,postgres,postgres-redis,anonymous,password,sessions,argon2: the parts to run
+// BENCH_ONLY=signed-in,metrics,postgres,postgres-redis,anonymous,password,sessions,argon2: the parts to run
 //   (the bare and same-bytes rows always run).
 // BENCH_PROFILE=DIR: a V8 CPU profile of the server of each page row (from one extra run after the
 //   rounds, so the profiler's cost stays out of the rounds) and of the password step, written there;

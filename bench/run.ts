@@ -21,6 +21,7 @@ import type { BackendPart } from './backend-apps.ts';
 import { REWARM_S, measureInRounds, onceRow, roundsRow, statusNote } from './rounds.ts';
 import type { PageRow } from './rounds.ts';
 import { machineInfo, markdownTable, writeResults } from './report.ts';
+import { metricsSlot, noteMetricsCost } from './metrics-row.ts';
 import type { BenchResults, Row } from './report.ts';
 
 const SESSIONS_AT_SCALE = 100_000;
@@ -79,11 +80,13 @@ try {
     { name: 'same-bytes', scenario: "bare Fastify sending (1)'s exact headers and body, no work", server: bare, target: { url: `${bare.url}/page` } },
   ];
   if (runs('signed-in')) slots.push({ name: 'signed-in', scenario: SIGNED_IN, server: app, target: home, targetCpuUs: TARGET_CPU_US.sqlite });
+  if (runs('metrics')) slots.push(await metricsSlot(start, fixture, logFile, takeAccount()));
   for (const part of ['postgres', 'postgres-redis'] as const) if (runs(part)) slots.push(await backendSlot(part));
   if (runs('anonymous')) slots.push({ name: 'anonymous', scenario: '(2) protected page, no session (303)', server: app, target: anonymousHome(app.url) });
   const pageRows = slots.filter((slot): slot is PageRow => 'server' in slot);
   const measured = await measureInRounds(pageRows, rounds, settings, log);
   const rows = slots.map((slot) => ('server' in slot ? roundsRow(slot, measured[pageRows.indexOf(slot)], measured[1]) : slot));
+  noteMetricsCost(rows, pageRows, measured);
   rssMiB.afterPageRows = await rss(app);
   for (const row of profileDir ? pageRows : []) {
     log(`profiling ${row.scenario}`);

@@ -46,6 +46,8 @@ import { chooseVerifyClient } from './verify/choose-verify-client.ts';
 import { openBackends } from './storage/backends.ts';
 import type { Backends } from './storage/backends.ts';
 import { startMaintenance } from './storage/maintenance.ts';
+import metrics from './metrics/metrics-plugin.ts';
+import { countedDeps } from './metrics/counted-deps.ts';
 
 /** Rows of sessions that hold no sign-in (rarely stored at all) live this long. */
 const ANONYMOUS_SESSION_TTL_MS = 60 * 60 * 1000;
@@ -136,17 +138,20 @@ async function buildOnBackends(
   for (const name of backends.appliedMigrations) app.log.info(`applied migration ${name}`);
   const { database, state } = backends;
   app.decorate('backends', backends);
+  // Before any route: each route's counters are resolved as it is added.
+  await app.register(metrics, { listen: config.metrics });
   const maintenance = startMaintenance(backends, config.auditRetentionDays, (error, what) =>
     app.log.error({ err: (error as Error).message }, `${what} prune failed`),
   );
   app.addHook('onClose', async () => maintenance.stop());
 
-  const { verify, demoAccount } = await chooseVerifyClient(app, config, database, options.verify);
+  const { verify: uncountedVerify, demoAccount } = await chooseVerifyClient(app, config, database, options.verify);
 
   // The first dummy verification computes the dummy hash: do it now, not on a user's request.
   await verifyAgainstDummy('warm-up');
-  const { accounts, audit } = database;
-  const { sessions: sessionStore, limits } = state;
+  const { accounts } = database;
+  const { sessions: sessionStore } = state;
+  const { audit, limits, verify } = countedDeps(app.metrics, { audit: database.audit, limits: state.limits, verify: uncountedVerify });
   const budgets = createBudgets(limits);
   const names = cookieNames(config.production);
 

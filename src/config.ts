@@ -11,6 +11,8 @@ import { parsePublicOrigin } from './http/public-origin.ts';
 import type { PublicOrigin } from './http/public-origin.ts';
 import { parseAllowedCountries } from './verify/allowed-countries.ts';
 import { loadPrivateKey, parseApiHost, parseBrand } from './verify/vonage-settings.ts';
+import { parseMetricsListen } from './metrics/metrics-config.ts';
+import type { MetricsListen } from './metrics/metrics-config.ts';
 import type { LegacyCredentials, V2Credentials, VonageSettings } from './verify/vonage-settings.ts';
 
 /**
@@ -53,6 +55,8 @@ export interface Config {
   /** Calling codes (`['1', '44']`) whose phones may be sent a code; `[]` allows all. See phoneAllowed. */
   verifyAllowedCountries: string[];
   verify: VerifyConfig;
+  /** Prometheus `GET /metrics` on a listener of its own (METRICS_PORT / METRICS_HOST); unset: none. */
+  metrics?: MetricsListen;
   /** Not errors, but worth saying loudly at start (loadConfig cannot log). */
   warnings: string[];
 }
@@ -127,6 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicOrigin: asConfigError(() => parsePublicOrigin(get('PUBLIC_ORIGIN'), production, port)),
     warnings: [],
   };
+  config.metrics = asConfigError(() => parseMetricsListen(get('METRICS_PORT'), get('METRICS_HOST'), config.port));
   config.warnings.push(...realVerifyOutsideProduction(config.verify, production, nodeEnv));
   return config;
 }
