@@ -83,8 +83,8 @@ function formatList(account: AdminAccount, listed: Listed[], times: SessionTimes
       const shown = over(session.signedIn) ? 'ended' : 'signed in';
       rows.push({ at: signedInAt, cells: [shown, time(signedInAt), time(seenAt), printable(address ?? '-'), browserName(userAgent)] });
     } else if (state === 'pending' && session.pending) {
-      const { sentAt } = session.pending;
-      rows.push({ at: sentAt, cells: [over(session.pending) ? 'ended' : 'pending', time(sentAt), '-', '-', '-'] });
+      const { renewedAt } = session.pending;
+      rows.push({ at: renewedAt, cells: [over(session.pending) ? 'ended' : 'pending', time(renewedAt), '-', '-', '-'] });
     }
   }
   const email = printable(account.email);

@@ -46,7 +46,7 @@ describe(`npm run sessions on ${TEST_REDIS ? 'PostgreSQL + Redis' : 'the databas
       const now = Date.now();
       const signedIn = (userId: number) => ({ signedIn: { userId, epoch: 1, signedInAt: now - HOUR, seenAt: now - 60_000, address: '192.0.2.10', userAgent: FIREFOX, handle: 'SECRET-HANDLE' } });
       await setSession(store, 'SECRET-SID-a1', inAnHour(signedIn(alice)));
-      await setSession(store, 'SECRET-SID-a2', inAnHour({ pending: { userId: alice, epoch: 1, requestId: 'SECRET-REQUEST', sentAt: now } }));
+      await setSession(store, 'SECRET-SID-a2', inAnHour({ pending: { userId: alice, epoch: 1, renewedAt: now }, verifyCode: { requestId: 'SECRET-REQUEST', sentAt: now } }));
       await setSession(store, 'SECRET-SID-b1', inAnHour(signedIn(bob)));
       if (TEST_REDIS) expect(await sqlOn(dir, 'SELECT sid FROM sessions')).toEqual([]); // only Redis holds them
 

@@ -76,7 +76,7 @@ describe('SQLite session store', () => {
   });
 
   it('ends every session of one account in one step, and none of another', async () => {
-    const pending = (userId: number) => ({ pending: { userId, requestId: 'r', sentAt: Date.now() } });
+    const pending = (userId: number) => ({ pending: { userId, epoch: 1, renewedAt: Date.now() }, verifyCode: { requestId: 'r', sentAt: Date.now() } });
     const signedIn = (userId: number) => ({ signedIn: { userId, signedInAt: Date.now(), seenAt: Date.now() } });
     db.exec("INSERT INTO users (id, email, phone, password_hash) VALUES (1, 'a@example.com', '+15555550100', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA'), (2, 'b@example.com', '+15555550101', '$argon2id$v=19$m=19456,t=2,p=1$d2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA')");
     await setSession(store, 'a-1', sessionExpiringAt(null, signedIn(1)));
