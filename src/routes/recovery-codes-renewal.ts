@@ -33,19 +33,15 @@ export default async function renewalRoutes(app: FastifyInstance, { show }: { sh
     { schema: { body: csrfOnlyBody }, preValidation: app.checkCsrf, preHandler: app.requireRecentSignIn(RECOVERY_CODES_PATH) },
     async (request, reply) => {
       const userId = accountOf(request).id;
-      // One renewal at a time per account: two presses at once make one set, the one shown.
-      const release = await verifyCode.hold(request, `recovery-codes:${userId}`);
-      if (!release) {
+      // One renewal at a time per account, held until this answer's session is saved: two presses
+      // at once make one set, and the set the session shows is the one stored.
+      if (!(await verifyCode.hold(request, `recovery-codes:${userId}`))) {
         setRetryAfter(reply, BUSY_MS);
         return show(request, reply, 429, { error: 'Your last request is still being handled. Try again in a second.' });
       }
-      try {
-        const codes = await recoveryCodes.replace(userId);
-        await audit.record('recovery-codes-regenerated', request, { userId });
-        showCodesOnce(request, reply, codes);
-      } finally {
-        await release();
-      }
+      const codes = await recoveryCodes.replace(userId);
+      await audit.record('recovery-codes-regenerated', request, { userId });
+      showCodesOnce(request, reply, codes);
       return reply.redirect(RECOVERY_CODES_PATH, 303);
     },
   );
