@@ -18,6 +18,8 @@ import { checkPasswordAgain } from '../signin/password-check.ts';
 import { stillBelongs } from '../signin/state.ts';
 import { readRecoveryCode } from '../signin/factors/recovery-code.ts';
 import { confirmCodeSent, endConfirmCode, pendingConfirmCode } from '../signin/factors/verify-code/state.ts';
+import type { PendingCode } from '../signin/factors/verify-code/state.ts';
+import type { Account } from '../accounts/account-store.ts';
 
 const confirmBody = formBody({ password: { type: 'string', maxLength: 1024 }, code: { type: 'string', maxLength: 32 } }, []);
 const DETAIL = 'step-up';
@@ -46,12 +48,25 @@ export default async function accountConfirmRoutes(app: FastifyInstance): Promis
     if (password === undefined) return show(request, reply, 400, 'Enter your password.');
     const checked = await checkPasswordAgain(request, accountOf(request), password, DETAIL);
     if (!checked.ok) return show(request, reply, checked.status, checked.message, checked.retryAfterMs);
-    // A code still running for this phone is sent on with (start-verification.ts): no second SMS.
+    const running = pendingConfirmCode(request);
+    if (running) return sendAgain(request, reply, checked.account, running);
     const sent = await verifyCode.send(request, checked.account, DETAIL);
     if (!sent.ok) return show(request, reply, sent.refusal.status, sent.refusal.message, sent.refusal.retryAfterMs);
     confirmCodeSent(request, sent.requestId);
     return reply.redirect(CONFIRM_PATH, 303);
   });
+
+  /** The password again while a code is under way: its next delivery (the resend cooldown applies), under its lock. */
+  async function sendAgain(request: FastifyRequest, reply: FastifyReply, account: Account, running: PendingCode) {
+    if (!(await verifyCode.hold(request, running.requestId))) return show(request, reply, 429, 'Your last request is still being handled.', BUSY_MS);
+    const sent = await verifyCode.resend(request, account, running, (requestId) => confirmCodeSent(request, requestId));
+    if (sent.kind === 'throttled') return show(request, reply, 429, sent.message, sent.verdict.retryAfterMs);
+    if (sent.kind === 'failed') {
+      if (sent.outcome.restart) endConfirmCode(request);
+      return show(request, reply, sent.outcome.status, sent.outcome.message);
+    }
+    return reply.redirect(CONFIRM_PATH, 303);
+  }
 
   async function checkCode(request: FastifyRequest, reply: FastifyReply, typed: string) {
     const userId = accountOf(request).id;

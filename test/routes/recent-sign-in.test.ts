@@ -116,6 +116,25 @@ describe('the recent sign-in check', () => {
     expect((await auditRows(t)).map((row) => [row.event, row.detail])).toContainEqual(['code-failed', 'step-up wrong-code']);
   });
 
+  it('the password again while a code is under way sends it again after the resend cooldown, not before', async () => {
+    const t = await start({ api: 'v2' });
+    const c = await signedIn(t);
+    await later(t, PAST_STEP_UP_MS);
+    await confirmPassword(t, c);
+    const sentBefore = t.sim.sent.length;
+    const tooSoon = await c.post(CONFIRM, { password: ALICE.password });
+    expect(tooSoon.statusCode).toBe(429);
+    expect(tooSoon.headers['retry-after']).toMatch(/^\d+$/);
+    expect(t.sim.sent).toHaveLength(sentBefore);
+    await later(t, 31_000);
+    const again = await c.post(CONFIRM, { password: ALICE.password });
+    expect(again.headers.location).toBe(CONFIRM);
+    expect(t.sim.sent).toHaveLength(sentBefore + 1);
+    await c.get(CONFIRM);
+    expect((await c.post(CONFIRM, { code: t.sim.lastCode(ALICE.phone) as string })).headers.location).toBe('/');
+    expect(await auditCount(t, 'step-up-confirmed')).toBe(1);
+  });
+
   it('the same right code sent twice at once confirms once, and nothing answers 5xx', async () => {
     const t = await start({ api: 'v2' });
     const c = await signedIn(t);
