@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { auditCount, auditRows } from '../helpers/audit.ts';
-import { CONFIRM, PAST_STEP_UP_MS, confirm, confirmPassword, later, wrongCodeFor } from '../helpers/confirm.ts';
+import { CONFIRM, PAST_STEP_UP_MS, confirmPassword, later, wrongCodeFor } from '../helpers/confirm.ts';
 
 const SESSIONS = '/account/sessions';
 const END_OTHERS = '/account/sessions/end-others';
