@@ -17,6 +17,8 @@ export default defineConfig({
     // seeding is tested in test/db/postgres.
     exclude: ['test/routes/restart-and-seeds.test.ts', 'node_modules/**'],
     globalSetup: ['test/temp-root.ts'],
+    // argon2 at a test cost (see the file; the production cost stays tested in passwords.test.ts).
+    setupFiles: ['test/cheap-password-hashing.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -7,6 +7,8 @@ export default defineConfig({
     exclude: ['test/e2e/**', 'test/db/postgres/**', 'test/state/redis/**', 'test/backends/**', 'node_modules/**'],
     // Each run gets its own TMPDIR, removed at the end (see the file).
     globalSetup: ['test/temp-root.ts'],
+    // argon2 at a test cost (see the file; the production cost stays tested in passwords.test.ts).
+    setupFiles: ['test/cheap-password-hashing.ts'],
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 20_000,
