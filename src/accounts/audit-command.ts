@@ -2,6 +2,8 @@
 // Exit 0: printed (perhaps nothing); 1: no such account, or the database cannot be read; 2: bad flags.
 import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
+import { fromCwd, oneLine, runWhenMain, withDotEnv } from '../command-io.ts';
+import type { CommandIo } from '../command-io.ts';
 import { parseDatabaseUrl } from '../db/connection.ts';
 import type { DatabaseLocation } from '../db/connection.ts';
 // Everything in a row is shown: nothing secret is stored in audit_log, and nothing is joined in from sessions.
@@ -155,27 +157,23 @@ function shorten(text: string, width: number): string {
   return chars.length <= width ? text : `${chars.slice(0, width - 1).join('')}…`;
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2), Date.now());
-  if (options.help) {
-    process.stdout.write(USAGE);
-    return;
+/** `npm run audit -- …`; returns the exit code. */
+export async function runAuditCommand(io: CommandIo): Promise<number> {
+  try {
+    const options = parseOptions(io.args, Date.now());
+    if (options.help) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    const location = parseDatabaseUrl(withDotEnv(io).DATABASE_URL || 'sqlite:data/app.db');
+    const query = { since: options.since, account: options.account };
+    const entries = await readAuditEvents(location.kind === 'sqlite' ? { kind: 'sqlite', path: fromCwd(io, location.path) } : location, query);
+    io.stdout.write(options.json ? formatJsonLines(entries) : formatTable(entries, query));
+    return 0;
+  } catch (error) {
+    io.stderr.write(oneLine('audit', error));
+    return error instanceof UsageError ? 2 : 1;
   }
-  // Variables already set in the environment win over .env (Node's loadEnvFile never overrides).
-  if (fs.existsSync('.env')) process.loadEnvFile('.env');
-  const location = parseDatabaseUrl(process.env.DATABASE_URL || 'sqlite:data/app.db');
-  const query = { since: options.since, account: options.account };
-  const entries = await readAuditEvents(location, query);
-  process.stdout.write(options.json ? formatJsonLines(entries) : formatTable(entries, query));
 }
 
-// `npm run audit … | head` closes the pipe early; that is not an error worth a stack trace.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-});
-
-main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`audit: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
-});
+runWhenMain(import.meta.url, runAuditCommand);

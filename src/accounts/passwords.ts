@@ -16,8 +16,8 @@ export const PASSWORD_HASH_OPTIONS = {
   parallelism: 1,
 } as const;
 
-type HashCost = Pick<argon2.Options, 'memoryCost' | 'timeCost' | 'parallelism'>;
-let hashOptions: typeof PASSWORD_HASH_OPTIONS | (HashCost & { type: typeof argon2.argon2id }) = PASSWORD_HASH_OPTIONS;
+type HashCost = { memoryCost: number; timeCost: number; parallelism: number };
+let hashOptions: HashCost & { type: typeof argon2.argon2id } = PASSWORD_HASH_OPTIONS;
 
 /**
  * For the test suite only (test/cheap-password-hashing.ts): hash at another cost, or at

@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import type { Session } from 'fastify';
 import { parseRedisUrl } from '../backends/redis-url.ts';
+import { fromCwd, oneLine, runWhenMain, withDotEnv } from '../command-io.ts';
+import type { CommandIo } from '../command-io.ts';
 import { openDatabase, parseDatabaseUrl } from '../db/connection.ts';
 import type { DatabaseLocation } from '../db/connection.ts';
 import type { AuthSessionStore } from '../session/auth-session-store.ts';
@@ -224,25 +226,23 @@ function formatList(account: Account, listed: Listed[], times: SessionTimes): st
 
 const time = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
-  if (options.action === 'help') {
-    process.stdout.write(USAGE);
-    return;
+/** `npm run sessions -- …`; returns the exit code. */
+export async function runSessionsCommand(io: CommandIo): Promise<number> {
+  try {
+    const options = parseOptions(io.args);
+    if (options.action === 'help') {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    const settings = readSettings(withDotEnv(io));
+    if (settings.database.kind === 'sqlite') settings.database = { kind: 'sqlite', path: fromCwd(io, settings.database.path) };
+    io.stdout.write(await run(options, settings));
+    return 0;
+  } catch (error) {
+    io.stderr.write(oneLine('sessions', error));
+    if (error instanceof UsageError) io.stderr.write(USAGE);
+    return error instanceof UsageError ? 2 : 1;
   }
-  // Variables already set in the environment win over .env (Node's loadEnvFile never overrides).
-  if (fs.existsSync('.env')) process.loadEnvFile('.env');
-  process.stdout.write(await run(options, readSettings(process.env)));
 }
 
-// `npm run sessions … | head` closes the pipe early; that is not an error worth a stack trace.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-});
-
-main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`sessions: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-  if (error instanceof UsageError) process.stderr.write(USAGE);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
-});
+runWhenMain(import.meta.url, runSessionsCommand);

@@ -1,26 +1,35 @@
 // `npm run migrate`: applies pending migrations to DATABASE_URL (SQLite or PostgreSQL) and says
 // what it did.
-import fs from 'node:fs';
+import { fromCwd, oneLine, runWhenMain, withDotEnv } from '../command-io.ts';
+import type { CommandIo } from '../command-io.ts';
 import { openDatabase, parseDatabaseUrl } from './connection.ts';
 import type { DatabaseLocation } from './connection.ts';
 import { applyMigrations } from './migrations.ts';
 
-async function migrate(): Promise<void> {
-  // Variables already set in the environment win over .env (Node's loadEnvFile never overrides).
-  if (fs.existsSync('.env')) process.loadEnvFile('.env');
-  const location = parseDatabaseUrl(process.env.DATABASE_URL || 'sqlite:data/app.db');
-  const dirs = (process.env.MIGRATIONS_DIR || 'migrations').split(':').filter((dir) => dir !== '');
-
-  const { applied } = await applyTo(location, dirs);
-  if (applied.length === 0) process.stdout.write('no pending migrations\n');
-  for (const name of applied) process.stdout.write(`applied ${name}\n`);
+/** `npm run migrate`; returns the exit code. */
+export async function runMigrateCommand(io: CommandIo): Promise<number> {
+  try {
+    const env = withDotEnv(io);
+    const location = parseDatabaseUrl(env.DATABASE_URL || 'sqlite:data/app.db');
+    const dirs = (env.MIGRATIONS_DIR || 'migrations')
+      .split(':')
+      .filter((dir) => dir !== '')
+      .map((dir) => fromCwd(io, dir));
+    const { applied } = await applyTo(location.kind === 'sqlite' ? { kind: 'sqlite', path: fromCwd(io, location.path) } : location, dirs, io);
+    if (applied.length === 0) io.stdout.write('no pending migrations\n');
+    for (const name of applied) io.stdout.write(`applied ${name}\n`);
+    return 0;
+  } catch (error) {
+    io.stderr.write(oneLine('migrate', error));
+    return 1;
+  }
 }
 
-async function applyTo(location: DatabaseLocation, dirs: string[]): Promise<{ applied: string[] }> {
+async function applyTo(location: DatabaseLocation, dirs: string[], io: CommandIo): Promise<{ applied: string[] }> {
   if (location.kind === 'postgres') {
     // Loaded only when used, like the app does: a SQLite setup never needs pg.
     const { applyPostgresMigrations } = await import('./postgres/migrations.ts');
-    return applyPostgresMigrations(location.url, dirs, { onWait: (message) => process.stderr.write(`${message}\n`) });
+    return applyPostgresMigrations(location.url, dirs, { onWait: (message) => io.stderr.write(`${message}\n`) });
   }
   const db = openDatabase(location.path);
   try {
@@ -30,9 +39,4 @@ async function applyTo(location: DatabaseLocation, dirs: string[]): Promise<{ ap
   }
 }
 
-migrate().catch((error: unknown) => {
-  // One line an operator can act on; a stack trace would bury it.
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`migrate: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-  process.exitCode = 1;
-});
+runWhenMain(import.meta.url, runMigrateCommand);

@@ -1,35 +1,19 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connection.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { applyMigrations } from '../../src/db/migrations.ts';
 import { useTempDir, writeFiles } from '../db/temp-dir.ts';
-import { nodeTs } from '../helpers/node-ts.ts';
+import { runAuditCommand } from '../../src/accounts/audit-command.ts';
+import { runCommand, spawnCommand } from '../helpers/run-command.ts';
+import type { Outcome } from '../helpers/run-command.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const MIGRATIONS = path.join(REPO_ROOT, 'migrations');
 const MINUTE = 60_000;
 
-type Outcome = { code: number; stdout: string; stderr: string };
-
-/** Runs the real command as `npm run audit -- …` would, with only the environment given. */
-async function audit(args: string[], env: Record<string, string>, cwd = REPO_ROOT): Promise<Outcome> {
-  const command = path.join(REPO_ROOT, 'src/accounts/audit-command.ts');
-  const childEnv = { PATH: process.env.PATH ?? '', ...env };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      nodeTs(cwd === REPO_ROOT ? 'src/accounts/audit-command.ts' : command, ...args),
-      { env: childEnv, cwd },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** Runs the command in this process as `npm run audit -- …` would, with only the environment given. */
+const audit = (args: string[], env: Record<string, string>, cwd = REPO_ROOT): Promise<Outcome> => runCommand(runAuditCommand, args, env, cwd);
 
 const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
 
@@ -145,6 +129,14 @@ describe('npm run audit (src/accounts/audit-command.ts)', () => {
     for (const output of [table.stdout, json.stdout]) {
       expect(output).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
     }
+  });
+
+  it('runs as a Node process, as npm run audit starts it: the same output and exit code as in-process', async () => {
+    const env = seeded();
+    const spawned = await spawnCommand(path.join(REPO_ROOT, 'src/accounts/audit-command.ts'), ['--since', '1h', '--json'], env, REPO_ROOT);
+    expect(spawned).toEqual(await audit(['--since', '1h', '--json'], env));
+    expect(spawned.stdout.trimEnd().split('\n')).toHaveLength(4);
+    expect(await spawnCommand(path.join(REPO_ROOT, 'src/accounts/audit-command.ts'), ['--since'], env, REPO_ROOT)).toMatchObject({ code: 2 });
   });
 
   it('never prints password hashes, session IDs or phone numbers', async () => {

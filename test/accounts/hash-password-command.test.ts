@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { verifyPassword } from '../../src/accounts/passwords.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setPasswordHashCostForTests, verifyPassword } from '../../src/accounts/passwords.ts';
+import { TEST_HASH_COST } from '../cheap-password-hashing.ts';
 import { nodeTs } from '../helpers/node-ts.ts';
 
 const COMMAND = path.resolve(import.meta.dirname, '../../src/accounts/hash-password-command.ts');
@@ -22,6 +23,11 @@ function hashPiped(input: string): Promise<Outcome> {
     child.stdin.end(input);
   });
 }
+
+// The spawned command hashes at the production cost; needsRehash: false below checks it against
+// the production parameters, not the tests' cheap ones (test/cheap-password-hashing.ts).
+beforeAll(() => setPasswordHashCostForTests());
+afterAll(() => setPasswordHashCostForTests(TEST_HASH_COST));
 
 describe('npm run hash-password, piped', () => {
   it('prints only an argon2id hash of the first line, which verifyPassword accepts', async () => {

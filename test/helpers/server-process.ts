@@ -8,7 +8,6 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach } from 'vitest';
 import { createCookieJar } from './cookie-jar.ts';
 import { nodeTs } from './node-ts.ts';
 
@@ -17,7 +16,10 @@ export const MIGRATIONS = resolve('migrations');
 const running: ChildProcessWithoutNullStreams[] = [];
 /** Folders removed after each test (a test may add its own). */
 export const folders: string[] = [];
-afterEach(async () => {
+// Registered for every test file by test/stop-servers.ts (a setup file): with `isolate: false`
+// this module is evaluated once per worker, so a hook registered here would cover only the first
+// file that imports it.
+export async function stopServersAndRemoveFolders(): Promise<void> {
   const stillRunning = running.splice(0).filter((child) => child.exitCode === null && child.signalCode === null);
   await Promise.all(
     stillRunning.map((child) => {
@@ -27,7 +29,7 @@ afterEach(async () => {
     }),
   );
   for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+}
 
 /** A TCP port on 127.0.0.1 that nothing listens on (the OS's pick, closed again for the caller to take). */
 export async function freePort(): Promise<number> {
