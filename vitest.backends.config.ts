@@ -16,7 +16,8 @@ export default defineConfig({
     // Seeding through `npm run migrate` and restarts of the SQLite file are SQLite's own; PostgreSQL
     // seeding is tested in test/db/postgres.
     exclude: ['test/routes/restart-and-seeds.test.ts', 'node_modules/**'],
-    globalSetup: ['test/temp-root.ts'],
+    // postgres-template: one migrated database that each test app's database is copied from.
+    globalSetup: ['test/temp-root.ts', 'test/postgres-template.ts'],
     // argon2 at a test cost (see the file; the production cost stays tested in passwords.test.ts).
     // stop-servers: after each test, the server processes it spawned end (test/helpers/server-process.ts).
     setupFiles: ['test/cheap-password-hashing.ts', 'test/stop-servers.ts'],

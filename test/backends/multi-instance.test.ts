@@ -15,7 +15,8 @@ describe('several instances on shared backends', () => {
     const sim = await startVerifySimulator(simulatorOptions());
     try {
       const env = {
-        ...(await backendEnv(dir)),
+        // an empty database: both instances migrate it at start
+        ...(await backendEnv(dir, { migrated: false })),
         MIGRATIONS_DIR: `${MIGRATIONS}:${join(dir, 'seeds')}`,
         SESSION_SECRET,
         ...verifyEnv('v2', sim.url),
