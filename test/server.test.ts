@@ -7,7 +7,11 @@ import { MIGRATIONS, SERVER, browser, folders, freePort, startServer } from './h
 import { startVerifySimulator } from '../src/verify-simulator/index.ts';
 import { nodeTs } from './helpers/node-ts.ts';
 
-describe('npm start with no configuration (demo mode)', () => {
+// Each test starts real Node processes, which hash at the production cost and share the cores
+// with the other test worker: on a loaded 2-core machine a start alone has taken over 10 s.
+const SPAWNED_SERVER_TEST_MS = 60_000;
+
+describe('npm start with no configuration (demo mode)', { timeout: SPAWNED_SERVER_TEST_MS }, () => {
   it('runs on SQLite with the simulator, says so loudly, prints each code, and the demo account signs in', async () => {
     const port = await freePort();
     const server = startServer({ PORT: String(port) });
@@ -34,7 +38,7 @@ describe('npm start with no configuration (demo mode)', () => {
   });
 });
 
-describe('configuration errors stop the start with one clear line', () => {
+describe('configuration errors stop the start with one clear line', { timeout: SPAWNED_SERVER_TEST_MS }, () => {
   it.each([
     [{ NODE_ENV: 'production' }, /^Configuration error: SESSION_SECRET is required in production/],
     [{ NODE_ENV: 'production', SESSION_SECRET }, /^Configuration error: VERIFY_API: production needs Vonage credentials/],
@@ -51,7 +55,7 @@ describe('configuration errors stop the start with one clear line', () => {
   });
 });
 
-describe('production', () => {
+describe('production', { timeout: SPAWNED_SERVER_TEST_MS }, () => {
   it('sets Secure cookies behind a TLS-terminating proxy', async () => {
     const t = await startTestApp({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1' } });
     try {
@@ -84,7 +88,7 @@ describe('production', () => {
   });
 });
 
-describe('graceful shutdown', () => {
+describe('graceful shutdown', { timeout: SPAWNED_SERVER_TEST_MS }, () => {
   /** The real server on Alice's seeded database, its Verify calls going to a simulator that answers after `slowMs`. */
   async function serverWithSlowVerify(slowMs: number) {
     const dir = await seededDir();

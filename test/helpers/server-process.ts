@@ -51,7 +51,8 @@ export function startServer(env: Record<string, string>) {
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  const waitFor = async (pattern: RegExp, ms = 10_000) => {
+  // 30 s: a start on a loaded 2-core machine, beside the other test worker, has taken over 10 s.
+  const waitFor = async (pattern: RegExp, ms = 30_000) => {
     for (const start = Date.now(); Date.now() - start < ms; await new Promise((r) => setTimeout(r, 50))) {
       const match = pattern.exec(stdout);
       if (match) return match;
