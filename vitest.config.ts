@@ -21,10 +21,10 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**'],
-      // server.ts and hash-password-command.ts only ever run as child processes, which the
-      // in-process V8 coverage does not see; migrate, audit and sessions run in-process in their
-      // tests (src/command-io.ts) but stay excluded here, so a new command spawned by its tests
-      // does not lower the count. Everything they import is covered in-process by the other tests.
+      // server.ts only ever runs as a child process, which the in-process V8 coverage does not see.
+      // The commands run in-process in their tests (src/command-io.ts) but stay excluded here, so a
+      // new command spawned by its tests does not lower the count. Everything they import is
+      // covered in-process by the other tests.
       // PostgreSQL's and Redis's own code is measured by their runs (vitest.backends.config.ts).
       exclude: ['src/server.ts', 'src/**/*-command.ts', 'src/db/postgres/**', 'src/state/redis/**'],
       reporter: ['text-summary', 'text'],
