@@ -1,24 +1,18 @@
 // DATABASE_URL=postgres://… for the admin's commands: parsing it, and `npm run audit` on PostgreSQL.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { readPostgresAuditLog } from '../../../src/db/postgres/audit-log.ts';
 import { describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../../src/db/connection.ts';
 import { applyPostgresMigrations } from '../../../src/db/postgres/migrations.ts';
 import { HASH, REPO_MIGRATIONS, sql, useFreshDatabases } from './fresh-database.ts';
-import { nodeTs } from '../../helpers/node-ts.ts';
+import { runAuditCommand } from '../../../src/accounts/audit-command.ts';
+import { runCommand } from '../../helpers/run-command.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 const MINUTE = 60_000;
 
-async function audit(args: string[], env: Record<string, string>) {
-  const childEnv = { PATH: process.env.PATH ?? '', ...env };
-  return promisify(execFile)(process.execPath, nodeTs('src/accounts/audit-command.ts', ...args), { cwd: REPO_ROOT, env: childEnv }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
-}
+/** The command in this process (its spawned smoke test is in test/accounts/audit-command.test.ts). */
+const audit = (args: string[], env: Record<string, string>) => runCommand(runAuditCommand, args, env, REPO_ROOT);
 
 describe('parseDatabaseUrl with PostgreSQL', () => {
   it('accepts postgres:// and postgresql:// URLs, giving the URL as written to pg', () => {
