@@ -3,13 +3,9 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALICE, SESSION_SECRET, seededDir, simulatorOptions, startTestApp, verifyEnv } from './helpers/test-app.ts';
-import { MIGRATIONS, SERVER, browser, folders, freePort, startServer } from './helpers/server-process.ts';
+import { MIGRATIONS, SERVER, SPAWNED_SERVER_TEST_MS, browser, folders, freePort, startServer } from './helpers/server-process.ts';
 import { startVerifySimulator } from '../src/verify-simulator/index.ts';
 import { nodeTs } from './helpers/node-ts.ts';
-
-// Each test starts real Node processes, which hash at the production cost and share the cores
-// with the other test worker: on a loaded 2-core machine a start alone has taken over 10 s.
-const SPAWNED_SERVER_TEST_MS = 60_000;
 
 describe('npm start with no configuration (demo mode)', { timeout: SPAWNED_SERVER_TEST_MS }, () => {
   it('runs on SQLite with the simulator, says so loudly, prints each code, and the demo account signs in', async () => {

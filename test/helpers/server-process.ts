@@ -13,6 +13,11 @@ import { nodeTs } from './node-ts.ts';
 
 export const SERVER = resolve('src/server.ts');
 export const MIGRATIONS = resolve('migrations');
+/**
+ * A timeout for a test that starts server processes: each hashes at the production cost and shares
+ * the cores with the other test worker; on a loaded 2-core machine a start alone took over 10 s.
+ */
+export const SPAWNED_SERVER_TEST_MS = 60_000;
 const running: ChildProcessWithoutNullStreams[] = [];
 /** Folders removed after each test (a test may add its own). */
 export const folders: string[] = [];
