@@ -52,6 +52,13 @@ describe('the line each admin command prints first', () => {
     expect(firstLine(sessions.stdout)).toBe(`${expected}; sessions and counters: in the database`);
   });
 
+  it('reads .env in-process without touching this process’s environment (tests share their workers)', async () => {
+    const dir = writeFiles(tempDir(), { '.env': 'DATABASE_URL=sqlite:from-env.db\nREDIS_KEY_PREFIX=from-env:\n' });
+    const before = { DATABASE_URL: process.env.DATABASE_URL, REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX };
+    expect((await run('migrate', [], dir)).code).toBe(0);
+    expect({ DATABASE_URL: process.env.DATABASE_URL, REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX }).toEqual(before);
+  });
+
   it('names the demo database when nothing is configured, as the server would use it', async () => {
     migratedDatabase(path.join(tempDir(), 'data/app.db'));
     const audit = await run('audit', ['--since', '1h'], tempDir());
