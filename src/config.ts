@@ -1,7 +1,9 @@
 // One validated, typed config from the environment (and `.env`, see readDotEnv). The server reads
 // all of it; the admin commands (src/commands/) read the storage part through the same code.
 // Every problem becomes a ConfigError whose message is one line naming the variable.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { parseDatabaseUrl } from './storage/database-url.ts';
 import { parseRedisUrl } from './storage/redis-url.ts';
 import type { DatabaseLocation } from './storage/database-url.ts';
@@ -73,6 +75,17 @@ type Env = Record<string, string | undefined>;
 /** Reads `.env` when present; variables already set in the environment win (Node's loadEnvFile never overrides). */
 export function readDotEnv(file = '.env'): void {
   if (existsSync(file)) process.loadEnvFile(file);
+}
+
+/**
+ * The same rule for an admin command, which may run inside another process (the tests): `env`
+ * with `dir/.env`'s variables beneath it, process.env untouched.
+ */
+export function withDotEnv(env: Env, dir: string): Env {
+  const file = join(dir, '.env');
+  if (!existsSync(file)) return env;
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+  return { ...parseEnv(readFileSync(file, 'utf8')), ...set };
 }
 
 function reader(env: Env) {

@@ -1,27 +1,25 @@
 // Every admin command that reads a backend says first which ones, read from the same configuration
 // as the server (the environment, then .env), never with a password: an admin sees at once that a
 // command reads another database, or not the Redis the server keeps its sessions in.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runAuditCommand } from '../../src/commands/audit.ts';
+import type { CommandIo } from '../../src/commands/command.ts';
+import { runMigrateCommand } from '../../src/commands/migrate.ts';
+import { runSessionsCommand } from '../../src/commands/sessions.ts';
 import { applyMigrations } from '../../src/storage/migrations.ts';
 import { openDatabase } from '../../src/storage/sqlite/connection.ts';
 import { useTempDir, writeFiles } from '../helpers/temp-dir.ts';
-import { nodeTs } from '../helpers/node-ts.ts';
+import { runCommand, spawnCommand } from '../helpers/run-command.ts';
+import type { Outcome } from '../helpers/run-command.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const MIGRATIONS = path.join(REPO_ROOT, 'migrations');
+const COMMANDS: Record<string, (io: CommandIo) => Promise<number>> = { migrate: runMigrateCommand, audit: runAuditCommand, sessions: runSessionsCommand };
 
-type Outcome = { code: number; stdout: string; stderr: string };
-
-/** Runs `npm run <command>` as an admin would in `cwd`, with only the environment given; the output as it is. */
-async function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Outcome> {
-  const childEnv = { PATH: process.env.PATH ?? '', MIGRATIONS_DIR: MIGRATIONS, ...env };
-  return promisify(execFile)(process.execPath, nodeTs(path.join(REPO_ROOT, `src/commands/${command}.ts`), ...args), { env: childEnv, cwd }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: Outcome) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
+/** Runs `npm run <command>` in this process as an admin would in `cwd`, with only the environment given; the output as it is. */
+function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Outcome> {
+  return runCommand(COMMANDS[command], args, { MIGRATIONS_DIR: MIGRATIONS, ...env }, cwd);
 }
 
 const firstLine = (text: string) => text.split('\n')[0];
@@ -39,7 +37,8 @@ describe('the line each admin command prints first', () => {
     const dir = writeFiles(tempDir(), { '.env': 'DATABASE_URL=sqlite:from-env.db\n' });
     const expected = `database: SQLite ${path.join(dir, 'from-env.db')}`;
 
-    const migrate = await run('migrate', [], dir);
+    // migrate as a Node process (`npm run migrate` in that folder), the others in this one
+    const migrate = await spawnCommand(path.join(REPO_ROOT, 'src/commands/migrate.ts'), [], { MIGRATIONS_DIR: MIGRATIONS }, dir);
     expect(migrate.code).toBe(0);
     expect(firstLine(migrate.stdout)).toBe(expected);
     expect(migrate.stdout.split('\n')[1]).toBe('applied 0001_init.sql');
@@ -51,6 +50,13 @@ describe('the line each admin command prints first', () => {
     const sessions = await run('sessions', ['--list', 'nobody@example.com'], dir);
     expect(sessions.code).toBe(1);
     expect(firstLine(sessions.stdout)).toBe(`${expected}; sessions and counters: in the database`);
+  });
+
+  it('reads .env in-process without touching this process’s environment (tests share their workers)', async () => {
+    const dir = writeFiles(tempDir(), { '.env': 'DATABASE_URL=sqlite:from-env.db\nREDIS_KEY_PREFIX=from-env:\n' });
+    const before = { DATABASE_URL: process.env.DATABASE_URL, REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX };
+    expect((await run('migrate', [], dir)).code).toBe(0);
+    expect({ DATABASE_URL: process.env.DATABASE_URL, REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX }).toEqual(before);
   });
 
   it('names the demo database when nothing is configured, as the server would use it', async () => {
