@@ -85,6 +85,8 @@ export function v2FailureFor(status: number, op: VerifyOp, body: unknown): Verif
       return 'too-many-attempts';
     case 422:
       if (aboutDestination) return 'unreachable-number';
+      // Our sender (VONAGE_WHATSAPP_FROM) refused is our configuration, not the user's number.
+      if (/param [^:]*\bfrom\b/.test(text)) return 'rejected';
       if (aboutNumber && op === 'start') return 'invalid-number';
       if (op === 'check' && /param [^:]*\bcode\b|\bcode\b/.test(text)) return 'wrong-code';
       return 'rejected';
