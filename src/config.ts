@@ -16,15 +16,20 @@ import { loadPrivateKey, parseApiHost, parseBrand } from './verify/vonage-settin
 import { parseMetricsListen } from './metrics/metrics-config.ts';
 import type { MetricsListen } from './metrics/metrics-config.ts';
 import type { LegacyCredentials, V2Credentials, VonageSettings } from './verify/vonage-settings.ts';
+import { legacyWorkflowNote, parseCodeLength, parseLocale, parseWhatsAppFrom, parseWorkflow } from './verify/delivery-settings.ts';
+import type { DeliverySettings } from './verify/delivery-settings.ts';
 
 /**
  * Verify settings, checked once here: the adapters take them as they are. Demo mode carries no
  * credentials (the in-process simulator makes its own).
  */
 export type VerifyConfig =
-  | ({ api: 'v2' } & VonageSettings & V2Credentials)
-  | ({ api: 'legacy' } & VonageSettings & LegacyCredentials)
-  | ({ api: 'demo' } & VonageSettings);
+  | ({ api: 'v2' } & VerifySettings & V2Credentials)
+  | ({ api: 'legacy' } & VerifySettings & LegacyCredentials)
+  | ({ api: 'demo' } & VerifySettings);
+
+/** What every API takes: where and as whom (VonageSettings), and how codes are delivered. */
+export type VerifySettings = VonageSettings & { delivery: DeliverySettings };
 
 export type VerifyApi = VerifyConfig['api'];
 
@@ -146,6 +151,8 @@ export function loadConfig(env: Env = process.env): Config {
   };
   config.metrics = asConfigError(() => parseMetricsListen(get('METRICS_PORT'), get('METRICS_HOST'), config.port));
   config.warnings.push(...realVerifyOutsideProduction(config.verify, production, nodeEnv));
+  const workflowNote = config.verify.api === 'legacy' ? legacyWorkflowNote(config.verify.delivery.workflow) : undefined;
+  if (workflowNote) config.warnings.push(workflowNote);
   return config;
 }
 
@@ -208,7 +215,14 @@ function loadVerifyConfig(get: (name: string) => string | undefined, production:
 
   const brand = asConfigError(() => parseBrand(get('VONAGE_BRAND') ?? 'Acme'));
   const timeoutMs = parseNumber('VERIFY_TIMEOUT_MS', get('VERIFY_TIMEOUT_MS'), 5000, 100, 60000, 'milliseconds');
-  const base: VonageSettings = { apiHost: asConfigError(() => parseApiHost(get('VONAGE_API_HOST'))), brand, timeoutMs };
+  const workflow = asConfigError(() => parseWorkflow(get('VERIFY_WORKFLOW'), api));
+  const delivery: DeliverySettings = asConfigError(() => ({
+    workflow,
+    codeLength: parseCodeLength(get('VERIFY_CODE_LENGTH'), api),
+    locale: parseLocale(get('VERIFY_LOCALE'), api),
+    whatsappFrom: parseWhatsAppFrom(get('VONAGE_WHATSAPP_FROM'), workflow),
+  }));
+  const base: VerifySettings = { apiHost: asConfigError(() => parseApiHost(get('VONAGE_API_HOST'))), brand, timeoutMs, delivery };
   if (api === 'legacy') {
     return { api, ...base, apiKey: require('VONAGE_API_KEY', apiKey), apiSecret: require('VONAGE_API_SECRET', apiSecret) };
   }

@@ -9,6 +9,7 @@ import { stillBelongs } from '../session/signin-state.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
 import { logVerifyFailure, startVerification } from '../verify/start-verification.ts';
 import type { VerifyResult } from '../verify/verify-client.ts';
+import type { Account } from '../accounts/account-store.ts';
 import { phoneAllowed } from '../verify/allowed-countries.ts';
 import { addressKey } from '../http/address-key.ts';
 
@@ -46,7 +47,7 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
       const why = cooling ? 'A code was sent moments ago. You can ask for another soon.' : 'Too many codes have been sent to your phone.';
       return page.throttled(reply, pending, send.verdict, why);
     }
-    const result = await resendOrRestart(request, pending, account.phone);
+    const result = await resendOrRestart(request, pending, account);
     if (!result.ok) {
       await send.refund(); // nothing went out: no cooldown, no budget spent
       logVerifyFailure(request.log, verify, 'resend', result);
@@ -63,12 +64,12 @@ export default async function codeActionRoutes(app: FastifyInstance, deps: Route
   }
 
   /** The next delivery of this Verify request; when none is left, a fresh request replaces it. */
-  async function resendOrRestart(request: FastifyRequest, pending: PendingSignIn, phone: string): Promise<VerifyResult<{ requestId: string }>> {
+  async function resendOrRestart(request: FastifyRequest, pending: PendingSignIn, account: Account): Promise<VerifyResult<{ requestId: string }>> {
     const result = await verify.resend(pending.requestId);
     if (result.ok) return { ok: true, requestId: pending.requestId };
     if (result.failure !== 'no-more-events') return result;
     await verify.cancel(pending.requestId);
-    const started = await startVerification(verify, phone, request.log);
+    const started = await startVerification(verify, account.phone, request.log, account.email);
     // The old request still running (a cancel refused, or Vonage catching up): no new code went out.
     if (started.ok && started.requestId === pending.requestId) return { ok: false, failure: 'concurrent' };
     return started;

@@ -5,11 +5,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { CodePage, RouteDeps } from './route-deps.ts';
 import { formBody } from './form-schemas.ts';
-import { maskPhone } from '../accounts/mask-phone.ts';
+import { maskEmail, maskPhone } from '../accounts/mask-phone.ts';
 import type { PendingSignIn } from '../session/signin-state.ts';
 import { stillBelongs } from '../session/signin-state.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
-import { normalizeCode } from '../verify/code-shape.ts';
+import { codeShapeError, normalizeCode } from '../verify/code-shape.ts';
+import { channelOf, codeFieldView, resentNotice } from '../verify/delivery-wording.ts';
 import { normalizeRecoveryCode } from '../accounts/recovery-codes.ts';
 import type { SpentRecoveryCode } from '../accounts/recovery-codes.ts';
 import { recoverySignInSteps } from './recovery-sign-in.ts';
@@ -33,8 +34,6 @@ const RESEND_COOLDOWN_MS = LIMITS['send-cooldown'].seconds * 1000;
 export function resendWaitSeconds(pending: PendingSignIn, now = Date.now()): number {
   return Math.max(0, Math.ceil((pending.sentAt + RESEND_COOLDOWN_MS - now) / 1000));
 }
-
-const CODE_NOTICES = { resent: 'Your code is on its way again; it may come as a phone call this time.' } as const;
 
 export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { accounts, audit, verify, budgets, limits } = deps;
@@ -83,14 +82,16 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
     const account = reply.request.account ?? (await accounts.findById(pending.userId));
     const resendIn = Math.max(resendWaitSeconds(pending), Math.ceil(cooldownMs / 1000));
     const resendWait = resendIn > 0 ? describeWait(resendIn * 1000) : undefined;
-    return reply.page(status, 'code', 'Enter your code', { maskedPhone: account ? maskPhone(account.phone) : '•••', error, notice, resendIn, resendWait, rememberDays: app.rememberBrowser.days });
+    const masked = { maskedPhone: account ? maskPhone(account.phone) : '•••', maskedEmail: account ? maskEmail(account.email) : '•••' };
+    const field = codeFieldView(verify.channels, pending.step, verify.codeLength);
+    return reply.page(status, 'code', 'Enter your code', { ...masked, ...field, error, notice, resendIn, resendWait, rememberDays: app.rememberBrowser.days });
   }
 
   app.get('/login/code', async (request, reply) => {
     const pending = await page.pendingOr303(request, reply);
     if (!pending) return reply;
     const flash = signIn.takeCodeNotice(request);
-    return page.show(reply, 200, pending, undefined, flash ? CODE_NOTICES[flash] : signIn.cookies.takeNotice(request, reply));
+    return page.show(reply, 200, pending, undefined, flash ? resentNotice(channelOf(verify.channels, pending.step)) : signIn.cookies.takeNotice(request, reply));
   });
 
   typed.post(
@@ -103,8 +104,8 @@ export default async function codeRoutes(app: FastifyInstance, deps: RouteDeps):
       if (refused) return refused;
       // 16 digits: one of the account's recovery codes, checked here instead of by Verify.
       const recoveryCode = normalizeRecoveryCode(request.body.code);
-      const code = recoveryCode ?? normalizeCode(request.body.code);
-      if (code === undefined) return page.show(reply, 400, pending, 'Enter the code from the message: digits only.');
+      const code = recoveryCode ?? normalizeCode(request.body.code, verify.codeLength);
+      if (code === undefined) return page.show(reply, 400, pending, codeShapeError(verify.codeLength));
       if (recoveryCode) return recovery.signIn(request, reply, pending, recoveryCode, finishSignIn);
 
       const release = await signIn.holdVerifyCalls(request, pending);

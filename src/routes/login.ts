@@ -101,7 +101,7 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
         if (send.verdict.first) await audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });
         return throttled(reply, send.verdict, email, 'Too many codes have been sent to your phone.');
       }
-      const started = await startVerification(verify, account.phone, request.log);
+      const started = await startVerification(verify, account.phone, request.log, account.email);
       if (!started.ok) {
         await send.refund(); // nothing was sent: no cooldown, no budget spent
         await audit.record('code-send-failed', request, { userId: account.id, detail: started.failure });

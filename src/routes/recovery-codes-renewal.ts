@@ -12,7 +12,7 @@ import type { Account } from '../accounts/account-store.ts';
 import { normalizeEmail } from '../accounts/email.ts';
 import { verifyPassword } from '../accounts/passwords.ts';
 import { currentRenewal, endRenewal, showCodesOnce, startRenewal } from '../session/recovery-session.ts';
-import { normalizeCode } from '../verify/code-shape.ts';
+import { codeShapeError, normalizeCode } from '../verify/code-shape.ts';
 import { describeFailure } from '../verify/outcome-messages.ts';
 import { phoneAllowed } from '../verify/allowed-countries.ts';
 import { logVerifyFailure, startVerification } from '../verify/start-verification.ts';
@@ -83,7 +83,7 @@ export default async function renewalRoutes(app: FastifyInstance, deps: RouteDep
       if (send.verdict.first) await audit.record('code-send-throttled', request, { userId, detail: send.verdict.limit });
       return throttled(request, reply, send.verdict.retryAfterMs, 'Too many codes have been sent to your phone.');
     }
-    const started = await startVerification(verify, current.phone, request.log);
+    const started = await startVerification(verify, current.phone, request.log, current.email);
     if (!started.ok) {
       await send.refund(); // nothing was sent: no cooldown, no budget spent
       await audit.record('code-send-failed', request, { userId, detail: started.failure });
@@ -99,8 +99,8 @@ export default async function renewalRoutes(app: FastifyInstance, deps: RouteDep
     const userId = (request.account as Account).id;
     const renewal = currentRenewal(request);
     if (!renewal) return show(request, reply, 400, { error: 'Enter your password first: then we send you a code.' });
-    const code = normalizeCode(request.body.code);
-    if (code === undefined) return show(request, reply, 400, { error: 'Enter the code from the message: digits only.' });
+    const code = normalizeCode(request.body.code, verify.codeLength);
+    if (code === undefined) return show(request, reply, 400, { error: codeShapeError(verify.codeLength) });
 
     const release = await budgets.holdVerifyCalls(renewal.requestId);
     if (!release) return throttled(request, reply, BUSY_MS, 'Your last request is still being handled.');

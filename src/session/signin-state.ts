@@ -15,6 +15,8 @@ export interface PendingSignIn {
   requestId: string;
   /** When the latest code was sent (ms since epoch); the pending state ends 10 minutes later. */
   sentAt: number;
+  /** Deliveries of this Verify request before the latest (0: the first); picks its channel in VERIFY_WORKFLOW. */
+  step?: number;
 }
 
 export interface SignedIn {

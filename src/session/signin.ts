@@ -140,7 +140,8 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
 
     codeResent(request, requestId) {
       const pending = request.session.pending as PendingSignIn;
-      request.session.pending = { ...pending, requestId, sentAt: Date.now() };
+      const step = requestId === pending.requestId ? (pending.step ?? 0) + 1 : 0; // a new request starts its workflow over
+      request.session.pending = { ...pending, requestId, sentAt: Date.now(), step };
       request.session.codeNotice = 'resent';
     },
 

@@ -90,6 +90,21 @@ describe('the code page', () => {
     expect(await code.getAttribute('inputmode')).toBe('numeric');
   });
 
+  it('takes exactly VERIFY_CODE_LENGTH digits (6 here) or a recovery code in the code field, and flags anything else before sending', async () => {
+    await toCodePage();
+    const code = page.getByLabel('Code');
+    const mismatch = async (typed: string) => {
+      await code.fill(typed);
+      return code.evaluate((input) => (input as unknown as { validity: { patternMismatch: boolean } }).validity.patternMismatch);
+    };
+    expect(await mismatch('123456')).toBe(false);
+    expect(await mismatch('123 456')).toBe(false);
+    expect(await mismatch('1234 5678 9012 3456')).toBe(false);
+    expect(await mismatch('12345')).toBe(true);
+    expect(await mismatch('1234567')).toBe(true);
+    expect(await mismatch('12345a')).toBe(true);
+  });
+
   it('lands on a page asked for during the code step, after a wrong code too', async () => {
     await toCodePage();
     await page.goto(url('/?asked=during-code-step'));
