@@ -50,10 +50,10 @@ describe('npm run limits (src/commands/limits.ts)', () => {
     db.close();
     return { file, env: { DATABASE_URL: `sqlite:${file}` } };
   };
-  const counters = (file: string) => {
+  const counters = async (file: string) => {
     const db = openDatabase(file);
     try {
-      return createSqliteLimits(db).peek(['password-account', 'alice@example.com'], ['password-account', 'bob@example.com'], ['password-ip', '192.0.2.10']);
+      return await createSqliteLimits(db).peek(['password-account', 'alice@example.com'], ['password-account', 'bob@example.com'], ['password-ip', '192.0.2.10']);
     } finally {
       db.close();
     }
