@@ -66,6 +66,8 @@ function countedLimits(limits: Limits, metrics: SignInMetrics): Limits {
     refund: (...entries) => limits.refund(...entries),
     penalize: (name, key) => limits.penalize(name, key),
     reset: (...entries) => limits.reset(...entries),
+    peek: (...entries) => limits.peek(...entries),
+    clear: (...entries) => limits.clear(...entries),
   };
 }
 

@@ -7,6 +7,7 @@ import { runAuditCommand } from '../../src/commands/audit.ts';
 import type { CommandIo } from '../../src/commands/command.ts';
 import { runMigrateCommand } from '../../src/commands/migrate.ts';
 import { runSessionsCommand } from '../../src/commands/sessions.ts';
+import { runLimitsCommand } from '../../src/commands/limits.ts';
 import { applyMigrations } from '../../src/storage/migrations.ts';
 import { openDatabase } from '../../src/storage/sqlite/connection.ts';
 import { useTempDir, writeFiles } from '../helpers/temp-dir.ts';
@@ -15,7 +16,7 @@ import type { Outcome } from '../helpers/run-command.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const MIGRATIONS = path.join(REPO_ROOT, 'migrations');
-const COMMANDS: Record<string, (io: CommandIo) => Promise<number>> = { migrate: runMigrateCommand, audit: runAuditCommand, sessions: runSessionsCommand };
+const COMMANDS: Record<string, (io: CommandIo) => Promise<number>> = { migrate: runMigrateCommand, audit: runAuditCommand, sessions: runSessionsCommand, limits: runLimitsCommand };
 
 /** Runs `npm run <command>` in this process as an admin would in `cwd`, with only the environment given; the output as it is. */
 function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Outcome> {
@@ -33,7 +34,7 @@ function migratedDatabase(file: string): void {
 describe('the line each admin command prints first', () => {
   const tempDir = useTempDir();
 
-  it('names the SQLite file (absolute) that DATABASE_URL in .env points to, for migrate, audit and sessions alike', async () => {
+  it('names the SQLite file (absolute) that DATABASE_URL in .env points to, for migrate, audit, sessions and limits alike', async () => {
     const dir = writeFiles(tempDir(), { '.env': 'DATABASE_URL=sqlite:from-env.db\n' });
     const expected = `database: SQLite ${path.join(dir, 'from-env.db')}`;
 
@@ -50,6 +51,10 @@ describe('the line each admin command prints first', () => {
     const sessions = await run('sessions', ['--list', 'nobody@example.com'], dir);
     expect(sessions.code).toBe(1);
     expect(firstLine(sessions.stdout)).toBe(`${expected}; sessions and counters: in the database`);
+
+    const limits = await run('limits', ['--show', 'nobody@example.com'], dir);
+    expect(limits.code).toBe(1);
+    expect(firstLine(limits.stdout)).toBe(`${expected}; sessions and counters: in the database`);
   });
 
   it('reads .env in-process without touching this process’s environment (tests share their workers)', async () => {
@@ -77,6 +82,11 @@ describe('the line each admin command prints first', () => {
     );
     expect(sessions.stderr).toMatch(/^sessions: could not reach Redis: /);
     expect(`${sessions.stdout}${sessions.stderr}`).not.toContain('s3cret-pass');
+    // the counters are where the sessions are: limits reads the same Redis
+    const limits = await run('limits', ['--show', 'alice@example.com'], tempDir());
+    expect(limits.code).toBe(1);
+    expect(firstLine(limits.stdout)).toBe(firstLine(sessions.stdout));
+    expect(`${limits.stdout}${limits.stderr}`).not.toContain('s3cret-pass');
   });
 
   it('names the PostgreSQL database and server, never the password, even when it cannot be reached', async () => {
