@@ -7,7 +7,7 @@ import { Signer } from '@fastify/cookie';
 import type { Session } from 'fastify';
 import { openDatabase } from '../src/storage/sqlite/connection.ts';
 import { createSqliteSessionStore } from '../src/storage/sqlite/session-store.ts';
-import { sessionRules } from '../src/session/signin-state.ts';
+import { sessionRules } from '../src/signin/state.ts';
 import type { LoadResult } from './load.ts';
 import { load } from './load.ts';
 import { withServerCpu } from './scenarios.ts';

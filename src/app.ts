@@ -20,15 +20,20 @@ import { stdoutLogStream } from './http/log-destination.ts';
 import { verifyAgainstDummy } from './accounts/passwords.ts';
 import { createAccountCache } from './accounts/account-cache.ts';
 import { createRecoveryCodes } from './accounts/recovery-codes.ts';
-import { sessionRules } from './session/signin-state.ts';
-import type { SessionTimes } from './session/signin-state.ts';
+import { sessionRules } from './signin/state.ts';
+import type { SessionTimes } from './signin/state.ts';
 import { cookieNames, createLoginCookies } from './session/login-cookies.ts';
-import signIn from './session/signin.ts';
+import signIn from './signin/plugin.ts';
 import rememberBrowser from './session/remember-browser.ts';
-import { createAccountSessions } from './session/account-sessions.ts';
+import { createAccountSessions } from './signin/account-sessions.ts';
 import csrf from './session/csrf.ts';
 import { sessionIdGenerator } from './session/session-ids.ts';
-import { createBudgets } from './state/budgets.ts';
+import budgetsService from './state/budgets-plugin.ts';
+import accountsService from './accounts/accounts-plugin.ts';
+import auditService from './accounts/audit-plugin.ts';
+import verifyService from './verify/verify-plugin.ts';
+import rememberedBrowserFactor from './signin/factors/remembered-browser.ts';
+import verifyCodeFactor from './signin/factors/verify-code/index.ts';
 import { signOnceSigner } from './session/session-signer.ts';
 import type { VerifyClient } from './verify/verify-client.ts';
 import pages from './http/pages.ts';
@@ -36,12 +41,8 @@ import errorPages from './http/error-pages.ts';
 import loginRoutes from './routes/login.ts';
 import codeRoutes from './routes/code.ts';
 import logoutRoutes from './routes/logout.ts';
-import homeRoutes from './routes/home.ts';
-import recoveryCodesRoutes from './routes/recovery-codes.ts';
-import accountPasswordRoutes from './routes/account-password.ts';
-import accountSessionsRoutes from './routes/account-sessions.ts';
+import accountArea from './routes/account-area.ts';
 import healthRoutes from './routes/health.ts';
-import type { RouteDeps } from './routes/route-deps.ts';
 import { chooseVerifyClient } from './verify/choose-verify-client.ts';
 import { openBackends } from './storage/backends.ts';
 import type { Backends } from './storage/backends.ts';
@@ -152,7 +153,6 @@ async function buildOnBackends(
   const { accounts } = database;
   const { sessions: sessionStore } = state;
   const { audit, limits, verify } = countedDeps(app.metrics, { audit: database.audit, limits: state.limits, verify: uncountedVerify });
-  const budgets = createBudgets(limits);
   const names = cookieNames(config.production);
 
   // External plugins: headers, body parsing, cookies, static files (no session), sessions, CSRF.
@@ -184,34 +184,29 @@ async function buildOnBackends(
   });
   await app.register(csrf, { cookieName: names.csrf, secure: config.production });
 
-  // Our plugins, then routes.
+  // Our services, the sign-in and its second factors (asked in this order after the password), then routes.
+  await app.register(accountsService, { accounts, recoveryCodes: createRecoveryCodes(database.recoveryCodes, config.sessionSecrets) });
+  await app.register(auditService, { audit });
+  await app.register(budgetsService, { limits });
+  await app.register(verifyService, { client: verify, allowedCountries: config.verifyAllowedCountries });
   const cookies = createLoginCookies(names, DEVICE_COOKIE_DAYS);
   const accountCache = createAccountCache(accounts);
-  await app.register(signIn, { names, cookies, store: sessionStore, accountCache, audit, budgets, times });
+  await app.register(signIn, { names, cookies, store: sessionStore, accountCache, audit, times });
   await app.register(rememberBrowser, {
     cookieName: names.remember,
     secure: config.production,
     store: database.rememberedBrowsers,
     days: config.rememberDeviceDays,
   });
+  await app.register(rememberedBrowserFactor);
+  await app.register(verifyCodeFactor);
   await app.register(pages, { brand: config.verify.brand, demoAccount, templatesDir: root('templates') });
   await app.register(errorPages);
-  const deps: RouteDeps = {
-    accounts,
-    audit,
-    verify,
-    budgets,
-    limits,
-    recoveryCodes: createRecoveryCodes(database.recoveryCodes, config.sessionSecrets),
-    allowedCountries: config.verifyAllowedCountries,
-  };
-  await app.register(loginRoutes, deps);
-  await app.register(codeRoutes, deps);
-  await app.register(logoutRoutes, deps);
-  await app.register(homeRoutes, deps);
-  await app.register(recoveryCodesRoutes, deps);
-  await app.register(accountPasswordRoutes, deps);
-  await app.register(accountSessionsRoutes, { ...deps, sessions: createAccountSessions(sessionStore, times) });
+  await app.register(loginRoutes);
+  await app.register(codeRoutes);
+  await app.register(logoutRoutes);
+  // The signed-in area: home, recovery codes, password, sessions, all behind the gate.
+  await app.register(accountArea, { sessions: createAccountSessions(sessionStore, times) });
   await app.register(healthRoutes, { health: backends.health });
   return app;
 }

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { loadStorageConfig, withDotEnv } from '../config.ts';
 import type { StorageConfig } from '../config.ts';
 import { printable } from '../session/browser-name.ts';
-import { sessionRules } from '../session/signin-state.ts';
-import type { SessionTimes } from '../session/signin-state.ts';
+import { sessionRules } from '../signin/state.ts';
+import type { SessionTimes } from '../signin/state.ts';
 import { applyPendingMigrations, describeBackends, openBackends } from '../storage/backends.ts';
 import type { Backends } from '../storage/backends.ts';
 

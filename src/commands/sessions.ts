@@ -5,8 +5,8 @@
 // used; 2: bad flags.
 import type { Session } from 'fastify';
 import { browserName } from '../session/browser-name.ts';
-import { stateOf } from '../session/signin-state.ts';
-import type { SessionTimes } from '../session/signin-state.ts';
+import { stateOf } from '../signin/state.ts';
+import type { SessionTimes } from '../signin/state.ts';
 import type { AdminAccount } from '../storage/backend.ts';
 import { formatTable, openCommandBackends, parseFlags, printable, readConfig, runCommand, runWhenMain, sessionTimes, UsageError } from './command.ts';
 import type { CommandIo } from './command.ts';
@@ -84,8 +84,8 @@ function formatList(account: AdminAccount, listed: Listed[], times: SessionTimes
       const shown = over(session.signedIn) ? 'ended' : 'signed in';
       rows.push({ at: signedInAt, cells: [shown, time(signedInAt), time(seenAt), printable(address ?? '-'), browserName(userAgent)] });
     } else if (state === 'pending' && session.pending) {
-      const { sentAt } = session.pending;
-      rows.push({ at: sentAt, cells: [over(session.pending) ? 'ended' : 'pending', time(sentAt), '-', '-', '-'] });
+      const { renewedAt } = session.pending;
+      rows.push({ at: renewedAt, cells: [over(session.pending) ? 'ended' : 'pending', time(renewedAt), '-', '-', '-'] });
     }
   }
   const email = printable(account.email);

@@ -5,14 +5,14 @@
 // own (must_change_password, ASVS 6.4.1).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import type { RouteDeps } from './route-deps.ts';
+import { accountOf } from './signed-in-account.ts';
 import { formBody } from './form-schemas.ts';
 import type { Account } from '../accounts/account-store.ts';
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
 import { normalizeEmail } from '../accounts/email.ts';
 import { MAX_PASSWORD_LENGTH, newPasswordProblem } from '../accounts/new-password-rules.ts';
-import { PASSWORD_CHANGE_PATH } from '../session/signin-gate.ts';
-import { stillBelongs } from '../session/signin-state.ts';
+import { PASSWORD_CHANGE_PATH } from '../signin/gate.ts';
+import { stillBelongs } from '../signin/state.ts';
 import { describeWait } from '../state/limits.ts';
 import type { Verdict } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
@@ -29,11 +29,10 @@ const passwordBody = formBody(
 
 const WRONG_CURRENT = 'Your current password is not right.';
 
-export default async function accountPasswordRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const { accounts, audit, budgets, limits } = deps;
+export default async function accountPasswordRoutes(app: FastifyInstance): Promise<void> {
+  const { accounts, audit, budgets, limits } = app;
   const { signIn } = app;
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
-  app.addHook('onRequest', app.requireSignedIn);
 
   const showForm = (reply: FastifyReply, status: number, account: Account, error?: string) =>
     reply.page(status, 'password', account.mustChangePassword ? 'Choose a new password' : 'Change your password', {
@@ -46,15 +45,16 @@ export default async function accountPasswordRoutes(app: FastifyInstance, deps: 
     return showForm(reply, 429, account, `${what} Try again in ${describeWait(verdict.retryAfterMs)}.`);
   };
 
-  app.get(PASSWORD_CHANGE_PATH, async (request, reply) => showForm(reply, 200, request.account as Account));
+  app.get(PASSWORD_CHANGE_PATH, async (request, reply) => showForm(reply, 200, accountOf(request)));
 
   typed.post(PASSWORD_CHANGE_PATH, { schema: { body: passwordBody }, preValidation: app.checkCsrf }, async (request, reply) => {
     const { current_password: current, new_password: chosen } = request.body;
     // Read afresh, as every step but the gate does: the hash checked is the one the change replaces.
-    const signedIn = request.session.signedIn as NonNullable<typeof request.session.signedIn>;
-    const found = await accounts.findById(signedIn.userId);
-    if (!found || !stillBelongs(found, signedIn)) {
-      await audit.record('session-ended', request, { userId: signedIn.userId, detail: 'account-unavailable' });
+    const admitted = accountOf(request);
+    const userId = admitted.id;
+    const found = await accounts.findById(userId);
+    if (!found || !stillBelongs(found, { epoch: admitted.sessionEpoch })) {
+      await audit.record('session-ended', request, { userId, detail: 'account-unavailable' });
       await signIn.end(request, reply, 'account-unavailable');
       return reply.redirect('/login', 303);
     }

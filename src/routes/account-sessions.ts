@@ -4,28 +4,25 @@
 // account). Sessions are named by their handle on the page, never by their ID; the store
 // checks, in the same atomic step that ends one, that it is this account's, so no handle ends
 // someone else's session.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import type { RouteDeps } from './route-deps.ts';
 import { csrfOnlyBody, formBody } from './form-schemas.ts';
-import type { Account } from '../accounts/account-store.ts';
-import type { AccountSessions } from '../session/account-sessions.ts';
+import { accountOf } from './signed-in-account.ts';
+import type { AccountSessions } from '../signin/account-sessions.ts';
 import { absoluteTime, timeAgo } from '../http/readable-time.ts';
 
 const endBody = formBody({ session: { type: 'string', maxLength: 64 } }, ['session']);
 const PAGE = '/account/sessions';
 
-export interface AccountSessionsOptions extends RouteDeps {
+export interface AccountSessionsOptions {
   sessions: AccountSessions;
 }
 
 export default async function accountSessionsRoutes(app: FastifyInstance, options: AccountSessionsOptions): Promise<void> {
-  const { audit, sessions } = options;
+  const { sessions } = options;
+  const { audit } = app;
   const { signIn, rememberBrowser } = app;
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
-  app.addHook('onRequest', app.requireSignedIn);
-
-  const accountOf = (request: FastifyRequest) => request.account as Account;
 
   app.get(PAGE, async (request, reply) => {
     const account = accountOf(request);
@@ -61,7 +58,7 @@ export default async function accountSessionsRoutes(app: FastifyInstance, option
     // A new session epoch first: a sign-in that read the account before it (a remembered browser's
     // password step, a code check) makes a session that no longer matches the account, even if it
     // is written after the sessions below were ended.
-    const sessionEpoch = await options.accounts.moveSessionEpoch(account.id);
+    const sessionEpoch = await app.accounts.moveSessionEpoch(account.id);
     const ended = sessionEpoch === undefined ? undefined : await signIn.endOtherSessions(request, { ...account, sessionEpoch });
     if (ended === undefined) {
       // Disabled, or this session ended meanwhile (a logout racing this): nobody is signed in here.

@@ -1,17 +1,12 @@
-// The password step: email + password, then a Verify request to the account's phone.
-// Every counter is taken before the work it guards: the address's and the account's before
-// argon2, the send budgets before Verify.
+// The password step: email + password, then the second factors (src/signin/factors/) in turn:
+// a remembered browser finishes at once, otherwise a code goes to the account's phone. Every
+// counter is taken before the work it guards: the address's and the account's before argon2.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import type { RouteDeps } from './route-deps.ts';
 import { formBody } from './form-schemas.ts';
 import { verifyAgainstDummy, verifyPassword, hashPassword, isArgon2idPhc } from '../accounts/passwords.ts';
 import { EMAIL_SHAPE, normalizeEmail } from '../accounts/email.ts';
-import { startVerification } from '../verify/start-verification.ts';
-import { describeFailure } from '../verify/outcome-messages.ts';
-import { phoneAllowed } from '../verify/allowed-countries.ts';
 import { describeWait } from '../state/limits.ts';
-import type { Verdict } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
 import { addressKey } from '../http/address-key.ts';
 
@@ -22,14 +17,14 @@ const loginBody = formBody(
 
 const GENERIC_FAILURE = 'That email and password do not match an account.';
 
-export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const { accounts, audit, verify, budgets, limits, allowedCountries } = deps;
+export default async function loginRoutes(app: FastifyInstance): Promise<void> {
+  const { accounts, audit, budgets, limits } = app;
   const { signIn } = app;
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
 
   const showForm = (reply: FastifyReply, status: number, data: { email?: string; error?: string; notice?: string }) =>
     reply.page(status, 'login', 'Sign in', { ...data, demo: app.demoAccount });
-  const throttled = (reply: FastifyReply, verdict: Verdict & { ok: false }, email: string, what: string) => {
+  const throttled = (reply: FastifyReply, verdict: { retryAfterMs: number }, email: string, what: string) => {
     setRetryAfter(reply, verdict.retryAfterMs);
     return showForm(reply, 429, { email, error: `${what} Try again in ${describeWait(verdict.retryAfterMs)}.` });
   };
@@ -81,36 +76,16 @@ export default async function loginRoutes(app: FastifyInstance, deps: RouteDeps)
         request.log.info({ userId: account.id }, 'password rehash skipped: the password changed meanwhile');
       }
 
-      // A remembered browser of this account skips the code (never the password): no Verify call.
-      const rememberedBrowser = await app.rememberBrowser.redeem(request, reply, account.id);
-      if (rememberedBrowser !== undefined) {
-        const goTo = await signIn.completeRemembered(request, reply, account, rememberedBrowser);
-        await audit.record('code-skipped-remembered-browser', request, { userId: account.id });
-        return reply.redirect(goTo, 303);
+      // The second factors, in the order they were registered: the first that does not pass answers.
+      for (const factor of signIn.factors) {
+        const next = await factor.afterPassword(request, reply, account);
+        if (next === undefined) continue;
+        if ('answered' in next) return next.answered;
+        const { status, message, retryAfterMs } = next.refused;
+        if (retryAfterMs === undefined) return showForm(reply, status, { email, error: message });
+        return throttled(reply, { retryAfterMs }, email, message);
       }
-
-      if (!phoneAllowed(account.phone, allowedCountries)) {
-        await audit.record('code-send-refused-country', request, { userId: account.id });
-        return showForm(reply, 403, {
-          email,
-          error: "We can't send codes to the phone number on your account (its country is not served). Contact your administrator.",
-        });
-      }
-      const send = await budgets.reserveSend('start', { userId: account.id, phone: account.phone, ip: address });
-      if (!send.verdict.ok) {
-        if (send.verdict.first) await audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });
-        return throttled(reply, send.verdict, email, 'Too many codes have been sent to your phone.');
-      }
-      const started = await startVerification(verify, account.phone, request.log, account.email);
-      if (!started.ok) {
-        await send.refund(); // nothing was sent: no cooldown, no budget spent
-        await audit.record('code-send-failed', request, { userId: account.id, detail: started.failure });
-        const { status, message } = describeFailure(started.failure);
-        return showForm(reply, status, { email, error: message });
-      }
-      await audit.record('code-sent', request, { userId: account.id });
-      await signIn.begin(request, reply, account, started.requestId);
-      return reply.redirect('/login/code', 303);
+      throw new Error('no second factor is registered');
     },
   );
 }

@@ -6,17 +6,12 @@
 // budget as the sign-in's code step.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import type { RouteDeps } from './route-deps.ts';
 import { formBody } from './form-schemas.ts';
-import type { Account } from '../accounts/account-store.ts';
+import { accountOf } from './signed-in-account.ts';
 import { normalizeEmail } from '../accounts/email.ts';
 import { verifyPassword } from '../accounts/passwords.ts';
 import { currentRenewal, endRenewal, showCodesOnce, startRenewal } from '../session/recovery-session.ts';
 import { codeShapeError, normalizeCode } from '../verify/code-shape.ts';
-import { describeFailure } from '../verify/outcome-messages.ts';
-import { phoneAllowed } from '../verify/allowed-countries.ts';
-import { logVerifyFailure, startVerification } from '../verify/start-verification.ts';
-import type { VerifyFailure } from '../verify/verify-client.ts';
 import { describeWait } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
 import { addressKey } from '../http/address-key.ts';
@@ -26,8 +21,6 @@ export const RECOVERY_CODES_PATH = '/account/recovery-codes';
 
 const sendBody = formBody({ password: { type: 'string', maxLength: 1024 } }, ['password']);
 const codeBody = formBody({ code: { type: 'string', maxLength: 32 } }, ['code']);
-/** As at the code step: only failures where Vonage judged the code count against the code budget. */
-const GUESSES: ReadonlySet<VerifyFailure> = new Set(['wrong-code', 'too-many-attempts']);
 const BUSY_MS = 1000;
 const DETAIL = 'recovery-codes';
 
@@ -39,10 +32,8 @@ export type ShowRecoveryPage = (
   message?: { error?: string; notice?: string },
 ) => Promise<FastifyReply>;
 
-type Answer = () => FastifyReply | Promise<FastifyReply>;
-
-export default async function renewalRoutes(app: FastifyInstance, deps: RouteDeps & { show: ShowRecoveryPage }): Promise<void> {
-  const { accounts, audit, verify, budgets, limits, recoveryCodes, allowedCountries, show } = deps;
+export default async function renewalRoutes(app: FastifyInstance, { show }: { show: ShowRecoveryPage }): Promise<void> {
+  const { accounts, audit, budgets, limits, recoveryCodes, verifyCode } = app;
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
 
   const throttled = (request: FastifyRequest, reply: FastifyReply, retryAfterMs: number, what: string) => {
@@ -51,7 +42,7 @@ export default async function renewalRoutes(app: FastifyInstance, deps: RouteDep
   };
 
   typed.post(`${RECOVERY_CODES_PATH}/send`, { schema: { body: sendBody }, preValidation: app.checkCsrf }, async (request, reply) => {
-    const account = request.account as Account;
+    const account = accountOf(request);
     const userId = account.id;
     const address = addressKey(request.ip);
     const perAddress = await limits.consume(['password-ip', address]);
@@ -74,72 +65,39 @@ export default async function renewalRoutes(app: FastifyInstance, deps: RouteDep
     await budgets.passwordSucceeded(attempt);
     await audit.record('password-ok', request, { userId, detail: DETAIL });
 
-    if (!phoneAllowed(current.phone, allowedCountries)) {
-      await audit.record('code-send-refused-country', request, { userId });
-      return show(request, reply, 403, { error: "We can't send codes to the phone number on your account. Contact your administrator." });
+    const sent = await verifyCode.send(request, current, DETAIL);
+    if (!sent.ok) {
+      const { status, message, retryAfterMs } = sent.refusal;
+      if (retryAfterMs !== undefined) return throttled(request, reply, retryAfterMs, message);
+      const error = sent.why === 'country' ? "We can't send codes to the phone number on your account. Contact your administrator." : message;
+      return show(request, reply, status, { error });
     }
-    const send = await budgets.reserveSend('start', { userId, phone: current.phone, ip: address });
-    if (!send.verdict.ok) {
-      if (send.verdict.first) await audit.record('code-send-throttled', request, { userId, detail: send.verdict.limit });
-      return throttled(request, reply, send.verdict.retryAfterMs, 'Too many codes have been sent to your phone.');
-    }
-    const started = await startVerification(verify, current.phone, request.log, current.email);
-    if (!started.ok) {
-      await send.refund(); // nothing was sent: no cooldown, no budget spent
-      await audit.record('code-send-failed', request, { userId, detail: started.failure });
-      const { status, message } = describeFailure(started.failure);
-      return show(request, reply, status, { error: message });
-    }
-    await audit.record('code-sent', request, { userId, detail: DETAIL });
-    startRenewal(request, started.requestId);
+    startRenewal(request, sent.requestId);
     return reply.redirect(RECOVERY_CODES_PATH, 303);
   });
 
   typed.post(RECOVERY_CODES_PATH, { schema: { body: codeBody }, preValidation: app.checkCsrf }, async (request, reply) => {
-    const userId = (request.account as Account).id;
+    const userId = accountOf(request).id;
     const renewal = currentRenewal(request);
     if (!renewal) return show(request, reply, 400, { error: 'Enter your password first: then we send you a code.' });
-    const code = normalizeCode(request.body.code, verify.codeLength);
-    if (code === undefined) return show(request, reply, 400, { error: codeShapeError(verify.codeLength) });
+    const code = normalizeCode(request.body.code, app.verify.client.codeLength);
+    if (code === undefined) return show(request, reply, 400, { error: codeShapeError(app.verify.client.codeLength) });
 
-    const release = await budgets.holdVerifyCalls(renewal.requestId);
-    if (!release) return throttled(request, reply, BUSY_MS, 'Your last request is still being handled.');
-    let answer: Answer;
-    try {
-      answer = await checkAndRenew(request, reply, userId, renewal.requestId, code);
-    } finally {
-      await release();
-    }
-    // Sent once the lock is free again, so the browser's next request never finds it held.
-    return answer();
-  });
-
-  /** Under the renewal's Verify lock: the budget, the check, the new codes. Returns how to answer. */
-  async function checkAndRenew(request: FastifyRequest, reply: FastifyReply, userId: number, requestId: string, code: string): Promise<Answer> {
-    const budget = await budgets.reserveCode(userId);
-    if (!budget.verdict.ok) {
-      const { first, retryAfterMs } = budget.verdict;
-      if (first) await audit.record('code-throttled', request, { userId, detail: DETAIL });
-      return () => throttled(request, reply, retryAfterMs, 'Too many wrong codes for this account.');
-    }
-    const result = await verify.check(requestId, code);
-    if (result.ok) {
+    const checked = await verifyCode.check(request, { requestId: renewal.requestId, userId, code, detail: DETAIL }, async () => {
       endRenewal(request);
       await budgets.codeSucceeded(userId);
       const codes = await recoveryCodes.replace(userId);
       await audit.record('recovery-codes-regenerated', request, { userId });
       showCodesOnce(request, reply, codes);
-      return () => reply.redirect(RECOVERY_CODES_PATH, 303);
-    }
-    if (!GUESSES.has(result.failure)) await budget.refund();
-    logVerifyFailure(request.log, verify, 'check', result);
-    const outcome = describeFailure(result.failure);
+    });
+    if (checked.kind === 'right') return reply.redirect(RECOVERY_CODES_PATH, 303);
+    if (checked.kind === 'busy') return throttled(request, reply, BUSY_MS, 'Your last request is still being handled.');
+    if (checked.kind === 'throttled') return throttled(request, reply, checked.verdict.retryAfterMs, 'Too many wrong codes for this account.');
+    const { outcome } = checked;
     if (outcome.restart) {
       endRenewal(request);
-      await audit.record('code-locked-out', request, { userId, detail: `${DETAIL} ${result.failure}` });
-      return () => show(request, reply, outcome.status, { error: "That code can't be used any more. Enter your password again for a new one." });
+      return show(request, reply, outcome.status, { error: "That code can't be used any more. Enter your password again for a new one." });
     }
-    await audit.record('code-failed', request, { userId, detail: `${DETAIL} ${result.failure}` });
-    return () => show(request, reply, outcome.status, { error: outcome.message });
-  }
+    return show(request, reply, outcome.status, { error: outcome.message });
+  });
 }

@@ -3,19 +3,17 @@
 // making new ones, are not this page's: the first full page the session gets shows them once
 // (src/http/pages.ts and templates/layout.eta), this one included.
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from './route-deps.ts';
-import type { Account } from '../accounts/account-store.ts';
+import { accountOf } from './signed-in-account.ts';
 import { maskPhone } from '../accounts/mask-phone.ts';
 import { currentRenewal, takeRecoveryNotice } from '../session/recovery-session.ts';
 import renewalRoutes, { RECOVERY_CODES_PATH } from './recovery-codes-renewal.ts';
 import type { ShowRecoveryPage } from './recovery-codes-renewal.ts';
 
-export default async function recoveryCodesRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const { recoveryCodes } = deps;
-  app.addHook('onRequest', app.requireSignedIn);
+export default async function recoveryCodesRoutes(app: FastifyInstance): Promise<void> {
+  const { recoveryCodes } = app;
 
   const show: ShowRecoveryPage = async (request, reply, status, { error, notice } = {}) => {
-    const account = request.account as Account;
+    const account = accountOf(request);
     const renewing = currentRenewal(request) !== undefined;
     return reply.page(status, 'recovery-codes', 'Recovery codes', {
       unused: await recoveryCodes.unusedCount(account.id),
@@ -28,5 +26,5 @@ export default async function recoveryCodesRoutes(app: FastifyInstance, deps: Ro
 
   app.get(RECOVERY_CODES_PATH, async (request, reply) => show(request, reply, 200));
 
-  await app.register(renewalRoutes, { ...deps, show });
+  await app.register(renewalRoutes, { show });
 }

@@ -3,7 +3,6 @@
 // reads of it. Everything here is written after the
 // sign-in's session-ID change (signIn.complete), so it lives in the new session.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PENDING_TTL_MS } from './signin-state.ts';
 import { openCodes, sealCodes } from './sealed-codes.ts';
 
 /**
@@ -13,6 +12,9 @@ import { openCodes, sealCodes } from './sealed-codes.ts';
 export interface CodesToShow {
   sealed: string;
 }
+
+/** A renewal's code can be used this long after it was sent: as long as a pending sign-in's. */
+const RENEWAL_TTL_MS = 10 * 60 * 1000;
 
 /** "Make new recovery codes": a Verify request started after the password was checked. */
 export interface CodesRenewal {
@@ -77,7 +79,7 @@ export function startRenewal(request: FastifyRequest, requestId: string): void {
 /** The renewal in progress, while its code can still be used (as long as a pending sign-in's). */
 export function currentRenewal(request: FastifyRequest, now = Date.now()): CodesRenewal | undefined {
   const renewal = request.session.recoveryRenewal;
-  return renewal && now < renewal.sentAt + PENDING_TTL_MS ? renewal : undefined;
+  return renewal && now < renewal.sentAt + RENEWAL_TTL_MS ? renewal : undefined;
 }
 
 export function endRenewal(request: FastifyRequest): void {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/storage/sqlite/connection.ts';
 import type { Database } from '../../src/storage/sqlite/connection.ts';
 import { applyMigrations } from '../../src/storage/migrations.ts';
-import { sessionRules } from '../../src/session/signin-state.ts';
+import { sessionRules } from '../../src/signin/state.ts';
 import { createSqliteSessionStore } from '../../src/storage/sqlite/session-store.ts';
 import { useTempDir, writeFiles } from '../helpers/temp-dir.ts';
 import { HOUR, inAnHour, setSession } from '../helpers/session-calls.ts';
@@ -26,7 +26,7 @@ const signedIn = (userId: number, startedAgo: number, seenAgo: number, more: Rec
   signedIn: { userId, epoch: 1, signedInAt: Date.now() - startedAgo, seenAt: Date.now() - seenAgo, handle: 'SECRET-HANDLE', ...more },
   csrfSecret: 'SECRET-CSRF',
 });
-const pending = (userId: number, sentAgo: number) => ({ pending: { userId, epoch: 1, requestId: 'SECRET-REQUEST', sentAt: Date.now() - sentAgo } });
+const pending = (userId: number, sentAgo: number) => ({ pending: { userId, epoch: 1, renewedAt: Date.now() - sentAgo }, verifyCode: { requestId: 'SECRET-REQUEST', sentAt: Date.now() - sentAgo } });
 const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString().slice(0, 16); // to the minute
 
 /** Alice: two signed-in browsers, a pending sign-in and one timed out; Bob: one session. */

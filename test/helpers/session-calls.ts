@@ -20,7 +20,7 @@ export const sessionExpiringAt = (expires: Date | null, data: Record<string, unk
 });
 export const inAnHour = (data: Record<string, unknown> = {}) => sessionExpiringAt(new Date(Date.now() + HOUR), data);
 export const signedIn = (userId: number) => ({ signedIn: { userId, epoch: 1, signedInAt: Date.now(), seenAt: Date.now() } });
-export const pending = (userId: number) => ({ pending: { userId, epoch: 1, requestId: 'r', sentAt: Date.now() } });
+export const pending = (userId: number) => ({ pending: { userId, epoch: 1, renewedAt: Date.now() }, verifyCode: { requestId: 'r', sentAt: Date.now() } });
 /** A sign-in whose last request was `msAgo` ago: past the idle limit (and the row's grace) at 2 hours. */
 export const signedInIdleFor = (userId: number, msAgo: number) => ({
   signedIn: { userId, epoch: 1, signedInAt: Date.now() - msAgo, seenAt: Date.now() - msAgo },

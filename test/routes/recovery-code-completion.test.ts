@@ -8,21 +8,21 @@ import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { firstSignIn, pendingClient } from '../helpers/recovery-codes.ts';
 import { auditRows } from '../helpers/audit.ts';
 
-type Complete = (request: FastifyRequest, reply: FastifyReply, account: unknown) => Promise<string | undefined>;
+type Finish = (request: FastifyRequest, reply: FastifyReply, proof: unknown) => Promise<FastifyReply>;
 
-/** Holds the next sign-in's completion until `release()`; `reached` resolves when it is held. */
+/** Holds the next sign-in's completion (the one transition every factor finishes through) until `release()`; `reached` resolves when it is held. */
 function holdCompletion(t: TestApp) {
-  const signIn = t.app.signIn as unknown as { complete: Complete };
-  const complete = signIn.complete;
+  const signIn = t.app.signIn as unknown as { finish: Finish };
+  const finish = signIn.finish;
   let release!: () => void;
   let reached!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   const atHold = new Promise<void>((resolve) => (reached = resolve));
-  signIn.complete = async (...args) => {
-    signIn.complete = complete;
+  signIn.finish = async (...args) => {
+    signIn.finish = finish;
     reached();
     await held;
-    return complete(...args);
+    return finish(...args);
   };
   return { reached: atHold, release };
 }

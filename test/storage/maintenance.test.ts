@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openBackends } from '../../src/storage/backends.ts';
 import type { Backends } from '../../src/storage/backends.ts';
 import { startMaintenance } from '../../src/storage/maintenance.ts';
-import { sessionRules } from '../../src/session/signin-state.ts';
+import { sessionRules } from '../../src/signin/state.ts';
 import { useTempDir } from '../helpers/temp-dir.ts';
 import { HOUR, sessionExpiringAt, setSession } from '../helpers/session-calls.ts';
 

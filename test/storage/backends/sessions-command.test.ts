@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openBackends } from '../../../src/storage/backends.ts';
 import { parseDatabaseUrl } from '../../../src/storage/database-url.ts';
-import { sessionRules } from '../../../src/session/signin-state.ts';
+import { sessionRules } from '../../../src/signin/state.ts';
 import { runSessionsCommand } from '../../../src/commands/sessions.ts';
 import { removeAfterTest } from '../../helpers/temp-dir.ts';
 import { HASH } from '../postgres/fresh-database.ts';
@@ -40,7 +40,7 @@ describe(`npm run sessions on ${TEST_REDIS ? 'PostgreSQL + Redis' : 'the databas
       const now = Date.now();
       const signedIn = (userId: number) => ({ signedIn: { userId, epoch: 1, signedInAt: now - HOUR, seenAt: now - 60_000, address: '192.0.2.10', userAgent: FIREFOX, handle: 'SECRET-HANDLE' } });
       await setSession(store, 'SECRET-SID-a1', inAnHour(signedIn(alice)));
-      await setSession(store, 'SECRET-SID-a2', inAnHour({ pending: { userId: alice, epoch: 1, requestId: 'SECRET-REQUEST', sentAt: now } }));
+      await setSession(store, 'SECRET-SID-a2', inAnHour({ pending: { userId: alice, epoch: 1, renewedAt: now }, verifyCode: { requestId: 'SECRET-REQUEST', sentAt: now } }));
       await setSession(store, 'SECRET-SID-b1', inAnHour(signedIn(bob)));
       if (TEST_REDIS) expect(await sqlOn(dir, 'SELECT sid FROM sessions')).toEqual([]); // only Redis holds them
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBackendUnavailable } from '../../../src/storage/unavailable.ts';
 import { openPostgresBackend } from '../../../src/storage/postgres/backend.ts';
 import type { PostgresBackend } from '../../../src/storage/postgres/backend.ts';
-import { sessionRules } from '../../../src/session/signin-state.ts';
+import { sessionRules } from '../../../src/signin/state.ts';
 import { HASH, REPO_MIGRATIONS, sql, startOutageProxy, terminateConnections, useFreshDatabases } from './fresh-database.ts';
 
 const HOUR = 60 * 60 * 1000;

@@ -6,7 +6,7 @@ import type { Pool } from '../../../src/storage/postgres/pool.ts';
 import { applyPostgresMigrations } from '../../../src/storage/postgres/migrations.ts';
 import { createPostgresSessionStore } from '../../../src/storage/postgres/session-store.ts';
 import type { PostgresSessionStore } from '../../../src/storage/postgres/session-store.ts';
-import { sessionRules } from '../../../src/session/signin-state.ts';
+import { sessionRules } from '../../../src/signin/state.ts';
 import { HASH, REPO_MIGRATIONS, sql, useFreshDatabases } from './fresh-database.ts';
 
 import { HOUR } from '../../helpers/session-calls.ts';

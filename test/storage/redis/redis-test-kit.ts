@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, expect } from 'vitest';
 import type { StateBackend } from '../../../src/storage/backend.ts';
 import type { SessionRules } from '../../../src/session/auth-session-store.ts';
-import { sessionRules } from '../../../src/session/signin-state.ts';
+import { sessionRules } from '../../../src/signin/state.ts';
 import { openRedisState } from '../../../src/storage/redis/state.ts';
 import type { RedisStateOptions } from '../../../src/storage/redis/state.ts';
 

@@ -185,7 +185,7 @@ describe('Redis session store', () => {
     expect((error as Error).message).toMatch(/WRONGTYPE/);
     expect((error as Error).name).not.toBe('BackendUnavailableError');
     // ioredis puts the failed command's arguments on the error: here, the session with its request ID
-    const written = await setSession(sessions, 'wrong-type', sessionExpiringAt(null, { pending: { userId: 1, requestId: 'req-4f1d9c', sentAt: Date.now() } }))
+    const written = await setSession(sessions, 'wrong-type', sessionExpiringAt(null, { pending: { userId: 1, epoch: 1, renewedAt: Date.now() }, verifyCode: { requestId: 'req-4f1d9c', sentAt: Date.now() } }))
       .then(() => new Error('written'), (e: Error) => e);
     expect(written.message).toMatch(/WRONGTYPE/);
     expect(JSON.stringify({ ...written })).toMatch(/^\{"command":\{"name":"eval(sha)?"\}\}$/);

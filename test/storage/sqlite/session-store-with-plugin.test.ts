@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/storage/sqlite/connection.ts';
 import { applyMigrations } from '../../../src/storage/migrations.ts';
 import { createSqliteSessionStore } from '../../../src/storage/sqlite/session-store.ts';
-import { sessionRules } from '../../../src/session/signin-state.ts';
+import { sessionRules } from '../../../src/signin/state.ts';
 import { useTempDir } from '../../helpers/temp-dir.ts';
 
 // The store as @fastify/session really drives it: its Session and Cookie objects, its expiry check.

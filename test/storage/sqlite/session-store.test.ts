@@ -4,7 +4,7 @@ import { openDatabase } from '../../../src/storage/sqlite/connection.ts';
 import type { Database } from '../../../src/storage/sqlite/connection.ts';
 import { applyMigrations } from '../../../src/storage/migrations.ts';
 import { createSqliteSessionStore } from '../../../src/storage/sqlite/session-store.ts';
-import { sessionRules } from '../../../src/session/signin-state.ts';
+import { sessionRules } from '../../../src/signin/state.ts';
 import type { SqliteSessionStore } from '../../../src/storage/sqlite/session-store.ts';
 import { useTempDir } from '../../helpers/temp-dir.ts';
 import { destroySession, getSession, sessionExpiringAt, setSession } from '../../helpers/session-calls.ts';
@@ -76,7 +76,7 @@ describe('SQLite session store', () => {
   });
 
   it('ends every session of one account in one step, and none of another', async () => {
-    const pending = (userId: number) => ({ pending: { userId, requestId: 'r', sentAt: Date.now() } });
+    const pending = (userId: number) => ({ pending: { userId, epoch: 1, renewedAt: Date.now() }, verifyCode: { requestId: 'r', sentAt: Date.now() } });
     const signedIn = (userId: number) => ({ signedIn: { userId, signedInAt: Date.now(), seenAt: Date.now() } });
     db.exec("INSERT INTO users (id, email, phone, password_hash) VALUES (1, 'a@example.com', '+15555550100', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA'), (2, 'b@example.com', '+15555550101', '$argon2id$v=19$m=19456,t=2,p=1$d2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA')");
     await setSession(store, 'a-1', sessionExpiringAt(null, signedIn(1)));

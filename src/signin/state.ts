@@ -2,21 +2,24 @@
 // the sign-in plugin (signin.ts) writes these fields; everything here is a pure function of a
 // session and the clock, so the store can apply the same expiry the gate does.
 //
-//   anonymous -> (password right) -> pending -> (code right) -> signed in
+//   anonymous -> (password right) -> pending -> (a second factor right) -> signed in
 //
-// The Verify request ID lives only in `pending.requestId` and never leaves the server.
+// The pending state says only "password verified, second factor pending": what a factor needs
+// meanwhile (the Verify request of the verify-code factor) is that factor's own session key, in
+// its own module under factors/. A pending sign-in stored before this shape (no `renewedAt`)
+// reads as timed out: it would have lasted 10 minutes at most anyway.
 import type { Session } from 'fastify';
-import type { SessionRules } from './auth-session-store.ts';
+import type { SessionRules } from '../session/auth-session-store.ts';
 
 export interface PendingSignIn {
   userId: number;
   /** The account's session epoch at the password step (see Account). */
   epoch: number;
-  requestId: string;
-  /** When the latest code was sent (ms since epoch); the pending state ends 10 minutes later. */
-  sentAt: number;
-  /** Deliveries of this Verify request before the latest (0: the first); picks its channel in VERIFY_WORKFLOW. */
-  step?: number;
+  /**
+   * When the password step passed, or a factor started over (a new code sent), in ms since
+   * epoch; the pending state ends 10 minutes later.
+   */
+  renewedAt: number;
 }
 
 export interface SignedIn {
@@ -42,16 +45,12 @@ export interface SignedIn {
   rememberedBrowser?: string;
 }
 
-export type CodeNotice = 'resent';
-
 declare module 'fastify' {
   interface Session {
     pending?: PendingSignIn;
     signedIn?: SignedIn;
     /** Where the user was going when the gate sent them to sign in (a same-origin path). */
     returnTo?: string;
-    /** A one-shot message for the code page. */
-    codeNotice?: CodeNotice;
   }
 }
 
@@ -76,7 +75,7 @@ export function stateOf(session: Session | null | undefined, times: SessionTimes
   if (!session) return 'anonymous';
   const { signedIn, pending } = session;
   if (signedIn) return now < signedInExpiry(signedIn, times) ? 'signed-in' : 'anonymous';
-  if (pending && now < pending.sentAt + PENDING_TTL_MS) return 'pending';
+  if (pending && now < pending.renewedAt + PENDING_TTL_MS) return 'pending';
   return 'anonymous';
 }
 
@@ -90,6 +89,11 @@ function signedInExpiry(signedIn: SignedIn, { idleMs, maxMs }: SessionTimes): nu
   return Math.min(signedIn.seenAt + idleMs, signedIn.signedInAt + maxMs);
 }
 
+/** An old-shape pending sign-in (no `renewedAt`) gets a row that lives one more window, read as timed out. */
+function pendingSince(pending: PendingSignIn, now = Date.now()): number {
+  return Number.isFinite(pending.renewedAt) ? pending.renewedAt : now;
+}
+
 /**
  * A row outlives its sign-in by this much, so that the gate, not the store, finds it timed out
  * and can tell the user so ("your sign-in timed out") instead of silently starting afresh.
@@ -100,7 +104,7 @@ export function sessionRules(times: SessionTimes, anonymousTtlMs: number): Sessi
   return {
     expiresAt(session) {
       if (session.signedIn) return signedInExpiry(session.signedIn, times) + ROW_GRACE_MS;
-      if (session.pending) return session.pending.sentAt + PENDING_TTL_MS + ROW_GRACE_MS;
+      if (session.pending) return pendingSince(session.pending) + PENDING_TTL_MS + ROW_GRACE_MS;
       const cookieExpiry = session.cookie?.expires ? new Date(session.cookie.expires).getTime() : NaN;
       return Number.isFinite(cookieExpiry) ? cookieExpiry : Date.now() + anonymousTtlMs;
     },

@@ -1,10 +1,10 @@
 // "Your sessions": an account's signed-in browsers as a page may show them, and ending them. A
 // session is named by its random `handle`, never by its ID (an ID is a bearer credential). Each
 // end is the store's one atomic step, which checks the session is this account's.
-import type { AuthSessionStore } from './auth-session-store.ts';
-import { browserName } from './browser-name.ts';
-import { stateOf } from './signin-state.ts';
-import type { SessionTimes } from './signin-state.ts';
+import type { AuthSessionStore } from '../session/auth-session-store.ts';
+import { browserName } from '../session/browser-name.ts';
+import { stateOf } from './state.ts';
+import type { SessionTimes } from './state.ts';
 
 export interface ListedSession {
   /** Names the session in forms; absent for sessions signed in before handles existed. */

@@ -5,12 +5,12 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { AccountCache } from '../accounts/account-cache.ts';
 import type { AuditLog } from '../accounts/audit-log.ts';
-import type { LoginCookies } from './login-cookies.ts';
-import { sameOriginPath } from './login-cookies.ts';
-import { SEEN_WRITE_INTERVAL_MS, stillBelongs } from './signin-state.ts';
+import type { LoginCookies } from '../session/login-cookies.ts';
+import { sameOriginPath } from '../session/login-cookies.ts';
+import { SEEN_WRITE_INTERVAL_MS, stillBelongs } from './state.ts';
 import type { Account } from '../accounts/account-store.ts';
-import type { NoticeKey } from './login-cookies.ts';
-import type { SignInState } from './signin-state.ts';
+import type { NoticeKey } from '../session/login-cookies.ts';
+import type { SignInState } from './state.ts';
 
 /** What the gate needs of the sign-in plugin (signin.ts's SignIn). */
 export interface GateSteps {

@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/storage/sqlite/connection.ts';
 import type { Database } from '../../src/storage/sqlite/connection.ts';
 import { applyMigrations } from '../../src/storage/migrations.ts';
-import { sessionRules } from '../../src/session/signin-state.ts';
+import { sessionRules } from '../../src/signin/state.ts';
 import { createSqliteSessionStore } from '../../src/storage/sqlite/session-store.ts';
 import type { SqliteSessionStore } from '../../src/storage/sqlite/session-store.ts';
 import { useTempDir } from '../helpers/temp-dir.ts';

@@ -1,0 +1,17 @@
+// The signed-in account area: every page in it passes the sign-in gate first (one hook, here),
+// which puts the account, read afresh, on `request.account`. A new protected page is a route
+// plugin registered below.
+import type { FastifyInstance } from 'fastify';
+import type { AccountSessions } from '../signin/account-sessions.ts';
+import homeRoutes from './home.ts';
+import recoveryCodesRoutes from './recovery-codes.ts';
+import accountPasswordRoutes from './account-password.ts';
+import accountSessionsRoutes from './account-sessions.ts';
+
+export default async function accountArea(app: FastifyInstance, options: { sessions: AccountSessions }): Promise<void> {
+  app.addHook('onRequest', app.requireSignedIn);
+  await app.register(homeRoutes);
+  await app.register(recoveryCodesRoutes);
+  await app.register(accountPasswordRoutes);
+  await app.register(accountSessionsRoutes, options);
+}

@@ -1,0 +1,50 @@
+// The verify-code factor's part of a pending sign-in, kept under its own session key: the Verify
+// request ID (never in a page, a cookie, a URL or a log line) and when its latest code was sent.
+// The sign-in's own state (../../state.ts) knows nothing of it; a new session ID (signing in,
+// ending) drops it with the rest of the pending session.
+import type { FastifyRequest } from 'fastify';
+import { LIMITS } from '../../../state/limits.ts';
+
+export interface PendingCode {
+  requestId: string;
+  /** When the latest code was sent (ms since epoch). */
+  sentAt: number;
+  /** Deliveries of this Verify request before the latest (0: the first); picks its channel in VERIFY_WORKFLOW. */
+  step?: number;
+}
+
+export type CodeNotice = 'resent';
+
+declare module 'fastify' {
+  interface Session {
+    verifyCode?: PendingCode;
+    /** A one-shot message for the code page. */
+    codeNotice?: CodeNotice;
+  }
+}
+
+/** The Verify request of this pending sign-in, when a code was sent for it. */
+export const pendingCode = (request: FastifyRequest): PendingCode | undefined => request.session.verifyCode;
+
+/** A code went out (a first one, or again, possibly under a new Verify request). */
+export function codeSent(request: FastifyRequest, requestId: string, notice?: CodeNotice): void {
+  const before = request.session.verifyCode;
+  // The next delivery of the same request moves along the workflow; a new request starts it over.
+  const step = before && before.requestId === requestId ? (before.step ?? 0) + 1 : 0;
+  request.session.verifyCode = { requestId, sentAt: Date.now(), step };
+  if (notice) request.session.codeNotice = notice;
+}
+
+export function takeCodeNotice(request: FastifyRequest): CodeNotice | undefined {
+  const notice = request.session.codeNotice;
+  if (notice) delete request.session.codeNotice;
+  return notice;
+}
+
+/** The account's resend cooldown (budgets.ts) began as the latest code went out, just before `sentAt`. */
+const RESEND_COOLDOWN_MS = LIMITS['send-cooldown'].seconds * 1000;
+
+/** Whole seconds until "Send a new code" is accepted: the page shows it and code-page.js counts it down. */
+export function resendWaitSeconds(code: PendingCode, now = Date.now()): number {
+  return Math.max(0, Math.ceil((code.sentAt + RESEND_COOLDOWN_MS - now) / 1000));
+}
