@@ -1,7 +1,9 @@
 // One validated, typed config from the environment (and `.env`, see readDotEnv). The server reads
 // all of it; the admin commands (src/commands/) read the storage part through the same code.
 // Every problem becomes a ConfigError whose message is one line naming the variable.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { parseDatabaseUrl } from './storage/database-url.ts';
 import { parseRedisUrl } from './storage/redis-url.ts';
 import type { DatabaseLocation } from './storage/database-url.ts';
@@ -14,15 +16,20 @@ import { loadPrivateKey, parseApiHost, parseBrand } from './verify/vonage-settin
 import { parseMetricsListen } from './metrics/metrics-config.ts';
 import type { MetricsListen } from './metrics/metrics-config.ts';
 import type { LegacyCredentials, V2Credentials, VonageSettings } from './verify/vonage-settings.ts';
+import { legacyWorkflowNote, parseCodeLength, parseLocale, parseWhatsAppFrom, parseWorkflow } from './verify/delivery-settings.ts';
+import type { DeliverySettings } from './verify/delivery-settings.ts';
 
 /**
  * Verify settings, checked once here: the adapters take them as they are. Demo mode carries no
  * credentials (the in-process simulator makes its own).
  */
 export type VerifyConfig =
-  | ({ api: 'v2' } & VonageSettings & V2Credentials)
-  | ({ api: 'legacy' } & VonageSettings & LegacyCredentials)
-  | ({ api: 'demo' } & VonageSettings);
+  | ({ api: 'v2' } & VerifySettings & V2Credentials)
+  | ({ api: 'legacy' } & VerifySettings & LegacyCredentials)
+  | ({ api: 'demo' } & VerifySettings);
+
+/** What every API takes: where and as whom (VonageSettings), and how codes are delivered. */
+export type VerifySettings = VonageSettings & { delivery: DeliverySettings };
 
 export type VerifyApi = VerifyConfig['api'];
 
@@ -75,6 +82,17 @@ type Env = Record<string, string | undefined>;
 /** Reads `.env` when present; variables already set in the environment win (Node's loadEnvFile never overrides). */
 export function readDotEnv(file = '.env'): void {
   if (existsSync(file)) process.loadEnvFile(file);
+}
+
+/**
+ * The same rule for an admin command, which may run inside another process (the tests): `env`
+ * with `dir/.env`'s variables beneath it, process.env untouched.
+ */
+export function withDotEnv(env: Env, dir: string): Env {
+  const file = join(dir, '.env');
+  if (!existsSync(file)) return env;
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+  return { ...parseEnv(readFileSync(file, 'utf8')), ...set };
 }
 
 function reader(env: Env) {
@@ -136,6 +154,8 @@ export function loadConfig(env: Env = process.env): Config {
   };
   config.metrics = asConfigError(() => parseMetricsListen(get('METRICS_PORT'), get('METRICS_HOST'), config.port));
   config.warnings.push(...realVerifyOutsideProduction(config.verify, production, nodeEnv));
+  const workflowNote = config.verify.api === 'legacy' ? legacyWorkflowNote(config.verify.delivery.workflow) : undefined;
+  if (workflowNote) config.warnings.push(workflowNote);
   return config;
 }
 
@@ -198,7 +218,14 @@ function loadVerifyConfig(get: (name: string) => string | undefined, production:
 
   const brand = asConfigError(() => parseBrand(get('VONAGE_BRAND') ?? 'Acme'));
   const timeoutMs = parseNumber('VERIFY_TIMEOUT_MS', get('VERIFY_TIMEOUT_MS'), 5000, 100, 60000, 'milliseconds');
-  const base: VonageSettings = { apiHost: asConfigError(() => parseApiHost(get('VONAGE_API_HOST'))), brand, timeoutMs };
+  const workflow = asConfigError(() => parseWorkflow(get('VERIFY_WORKFLOW'), api));
+  const delivery: DeliverySettings = asConfigError(() => ({
+    workflow,
+    codeLength: parseCodeLength(get('VERIFY_CODE_LENGTH'), api),
+    locale: parseLocale(get('VERIFY_LOCALE'), api),
+    whatsappFrom: parseWhatsAppFrom(get('VONAGE_WHATSAPP_FROM'), workflow),
+  }));
+  const base: VerifySettings = { apiHost: asConfigError(() => parseApiHost(get('VONAGE_API_HOST'))), brand, timeoutMs, delivery };
   if (api === 'legacy') {
     return { api, ...base, apiKey: require('VONAGE_API_KEY', apiKey), apiSecret: require('VONAGE_API_SECRET', apiSecret) };
   }

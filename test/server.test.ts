@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALICE, SESSION_SECRET, seededDir, simulatorOptions, startTestApp, verifyEnv } from './helpers/test-app.ts';
-import { MIGRATIONS, SERVER, browser, folders, freePort, startServer } from './helpers/server-process.ts';
+import { MIGRATIONS, SERVER, SPAWNED_SERVER_TEST_MS, browser, folders, freePort, startServer } from './helpers/server-process.ts';
 import { startVerifySimulator } from '../src/verify-simulator/index.ts';
 import { nodeTs } from './helpers/node-ts.ts';
 
-describe('npm start with no configuration (demo mode)', () => {
+describe('npm start with no configuration (demo mode)', { timeout: SPAWNED_SERVER_TEST_MS }, () => {
   it('runs on SQLite with the simulator, says so loudly, prints each code, and the demo account signs in', async () => {
     const port = await freePort();
     const server = startServer({ PORT: String(port) });
@@ -34,7 +34,7 @@ describe('npm start with no configuration (demo mode)', () => {
   });
 });
 
-describe('configuration errors stop the start with one clear line', () => {
+describe('configuration errors stop the start with one clear line', { timeout: SPAWNED_SERVER_TEST_MS }, () => {
   it.each([
     [{ NODE_ENV: 'production' }, /^Configuration error: SESSION_SECRET is required in production/],
     [{ NODE_ENV: 'production', SESSION_SECRET }, /^Configuration error: VERIFY_API: production needs Vonage credentials/],
@@ -51,7 +51,7 @@ describe('configuration errors stop the start with one clear line', () => {
   });
 });
 
-describe('production', () => {
+describe('production', { timeout: SPAWNED_SERVER_TEST_MS }, () => {
   it('sets Secure cookies behind a TLS-terminating proxy', async () => {
     const t = await startTestApp({ api: 'v2', env: { NODE_ENV: 'production', TRUST_PROXY: '127.0.0.1', PUBLIC_ORIGIN: 'https://app.example.com' } });
     try {
@@ -84,7 +84,7 @@ describe('production', () => {
   });
 });
 
-describe('graceful shutdown', () => {
+describe('graceful shutdown', { timeout: SPAWNED_SERVER_TEST_MS }, () => {
   /** The real server on Alice's seeded database, its Verify calls going to a simulator that answers after `slowMs`. */
   async function serverWithSlowVerify(slowMs: number) {
     const dir = await seededDir();

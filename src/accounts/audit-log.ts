@@ -23,6 +23,7 @@ export type AuditEvent =
   | 'session-revoked'
   | 'sessions-revoked-others'
   | 'sessions-revoked-by-admin'
+  | 'limits-cleared-by-admin'
   | 'recovery-codes-issued'
   | 'recovery-code-used'
   | 'recovery-code-failed'

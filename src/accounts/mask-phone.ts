@@ -1,12 +1,24 @@
-// "+15555550100" -> "+1 ••• ••• 0100": enough for the user to recognise their phone, not enough to read it.
-const ONE_DIGIT_COUNTRY_CODES = new Set(['1', '7']);
+// "+353851234567" -> "+353 •• ••• 4567": the country code and the last four digits, in the
+// number's own grouping (libphonenumber-js), are enough for the user to recognise their phone and
+// not enough to read it.
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+
+const KEPT_DIGITS = 4;
 
 export function maskPhone(e164: string): string {
   const digits = e164.replace(/\D/g, '');
   if (digits.length < 8) return '•••';
-  const ccLength = ONE_DIGIT_COUNTRY_CODES.has(digits[0]) ? 1 : 2;
-  const hidden = digits.length - ccLength - 4;
-  const groups: string[] = [];
-  for (let left = hidden; left > 0; left -= 3) groups.push('•'.repeat(Math.min(3, left)));
-  return `+${digits.slice(0, ccLength)} ${groups.join(' ')} ${digits.slice(-4)}`;
+  const parsed = parsePhoneNumberFromString(`+${digits}`);
+  // No known country code: the last four digits alone.
+  if (!parsed) return `••• ${digits.slice(-KEPT_DIGITS)}`;
+  const countryCode = `+${parsed.countryCallingCode}`;
+  const national = parsed.formatInternational().slice(countryCode.length);
+  let toHide = national.replace(/\D/g, '').length - KEPT_DIGITS;
+  return countryCode + national.replace(/\d/g, (d) => (toHide-- > 0 ? '•' : d));
+}
+
+/** "alice@example.com" -> "a•••@example.com". */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at < 1 ? '•••' : `${email[0]}•••${email.slice(at)}`;
 }

@@ -16,6 +16,20 @@ export const PASSWORD_HASH_OPTIONS = {
   parallelism: 1,
 } as const;
 
+type HashCost = { memoryCost: number; timeCost: number; parallelism: number };
+let hashOptions: HashCost & { type: typeof argon2.argon2id } = PASSWORD_HASH_OPTIONS;
+
+/**
+ * For the test suite only (test/cheap-password-hashing.ts): hash at another cost, or at
+ * PASSWORD_HASH_OPTIONS again with no argument. The app never calls it. Measured on 2 cores: the
+ * production cost is ~100 ms a hash and ~100 ms a check, and every test app start does both (the
+ * dummy below) and every sign-in one check; m=256, t=1 takes about 1 ms.
+ */
+export function setPasswordHashCostForTests(cost?: HashCost): void {
+  hashOptions = cost ? { ...cost, type: argon2.argon2id } : PASSWORD_HASH_OPTIONS;
+  dummyHash = undefined;
+}
+
 /**
  * At most one hash per core but one at a time runs, so a burst of sign-ins never takes every core
  * from the event loop (measured on 2 cores: protected-page p99 3-5x idle with four hashes at once,
@@ -32,7 +46,7 @@ function normalize(password: string): string {
 }
 
 export function hashPassword(password: string): Promise<string> {
-  return hashing(() => argon2.hash(normalize(password), PASSWORD_HASH_OPTIONS));
+  return hashing(() => argon2.hash(normalize(password), hashOptions));
 }
 
 /** Never throws: a malformed stored hash is simply a failed check. */
@@ -48,7 +62,7 @@ export async function verifyPassword(storedHash: string, password: string): Prom
 function hashNeedsUpgrade(storedHash: string): boolean {
   if (!storedHash.startsWith('$argon2id$')) return true;
   try {
-    return argon2.needsRehash(storedHash, PASSWORD_HASH_OPTIONS);
+    return argon2.needsRehash(storedHash, hashOptions);
   } catch {
     return true;
   }

@@ -2,7 +2,8 @@
 // Exit 0: printed (perhaps nothing); 1: no such account, or the database cannot be read; 2: bad flags.
 // Everything in a row is shown: nothing secret is stored in audit_log, and nothing is joined in from sessions.
 import type { AuditEntry } from '../accounts/audit-log.ts';
-import { formatTable, openCommandBackends, parseFlags, printable, readConfig, runCommand, UsageError } from './command.ts';
+import { formatTable, openCommandBackends, parseFlags, printable, readConfig, runCommand, runWhenMain, UsageError } from './command.ts';
+import type { CommandIo } from './command.ts';
 
 const USAGE =
   'usage: npm run audit -- --since DURATION [--account EMAIL] [--json]\n' +
@@ -71,22 +72,25 @@ function shorten(text: string, width: number): string {
   return chars.length <= width ? text : `${chars.slice(0, width - 1).join('')}…`;
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2), Date.now());
+async function main(io: CommandIo): Promise<void> {
+  const options = parseOptions(io.args, Date.now());
   if (options.help) {
-    process.stdout.write(USAGE);
+    io.stdout.write(USAGE);
     return;
   }
   const query = { since: options.since, account: options.account };
   // With --json, stdout is one JSON object per line and nothing else: the backends line goes to stderr.
-  const backends = await openCommandBackends(readConfig(), { sessions: false, migrate: false, quiet: options.json });
+  const backends = await openCommandBackends(readConfig(io), { sessions: false, migrate: false, quiet: options.json }, io);
   try {
     const entries = await backends.database.auditTrail.eventsSince(query.since, query.account);
     if (!entries) throw new Error(`no account has the email ${printable(query.account ?? '')}; nothing to show`);
-    process.stdout.write(options.json ? formatJsonLines(entries) : formatEvents(entries, query));
+    io.stdout.write(options.json ? formatJsonLines(entries) : formatEvents(entries, query));
   } finally {
     await backends.close();
   }
 }
 
-runCommand('audit', main);
+/** `npm run audit -- …`; returns the exit code. */
+export const runAuditCommand = (io: CommandIo): Promise<number> => runCommand('audit', main, io);
+
+runWhenMain(import.meta.url, runAuditCommand);

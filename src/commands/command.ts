@@ -1,7 +1,10 @@
-// What every admin command shares: flags, the app's own configuration (src/config.ts, `.env`
-// included), the backends it assembles (src/storage/backends.ts), a table, and one line per
-// failure with an exit code: 0 done, 1 failed, 2 bad flags.
-import { loadStorageConfig, readDotEnv } from '../config.ts';
+// What every admin command shares: its arguments, environment, working directory and output as
+// one CommandIo, flags, the app's own configuration (src/config.ts, `.env` included), the backends
+// it assembles (src/storage/backends.ts), a table, and one line per failure with an exit code:
+// 0 done, 1 failed, 2 bad flags.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadStorageConfig, withDotEnv } from '../config.ts';
 import type { StorageConfig } from '../config.ts';
 import { printable } from '../session/browser-name.ts';
 import { sessionRules } from '../signin/state.ts';
@@ -12,6 +15,23 @@ import type { Backends } from '../storage/backends.ts';
 export { printable };
 
 const HOUR_MS = 60 * 60 * 1000;
+
+/**
+ * What a command reads and writes, passed in rather than taken from `process`, so the tests run a
+ * command in their own process (a spawned Node costs ~150 ms idle and seconds on a loaded machine)
+ * and only a smoke test per command spawns it (runWhenMain).
+ */
+export interface CommandIo {
+  args: string[];
+  /** The process environment, without .env: readConfig adds it. */
+  env: Record<string, string | undefined>;
+  /** The working directory: where .env is read and relative paths start. */
+  cwd: string;
+  stdout: Output;
+  stderr: Output;
+}
+export type Output = { write(text: string): unknown };
+type Streams = Pick<CommandIo, 'stdout' | 'stderr'>;
 
 /** A failure with its own exit code (bad flags: 2). */
 export class CommandError extends Error {
@@ -69,10 +89,18 @@ export function formatTable(header: string[], rows: string[][]): string {
     .join('\n');
 }
 
-/** The server's configuration, read the way the server reads it: the environment, then `.env`. */
-export function readConfig(): StorageConfig {
-  readDotEnv();
-  return loadStorageConfig(process.env);
+/**
+ * The server's configuration, read the way the server reads it: the environment, then `.env`, both
+ * from `io`; a SQLite file and the migration folders are relative to its working directory.
+ */
+export function readConfig(io: CommandIo): StorageConfig {
+  const config = loadStorageConfig(withDotEnv(io.env, io.cwd));
+  const { database } = config;
+  return {
+    ...config,
+    database: database.kind === 'sqlite' && database.path !== ':memory:' ? { kind: 'sqlite', path: path.resolve(io.cwd, database.path) } : database,
+    migrationsDirs: config.migrationsDirs.map((dir) => path.resolve(io.cwd, dir)),
+  };
 }
 
 export const sessionTimes = (config: StorageConfig): SessionTimes => ({
@@ -88,19 +116,20 @@ export const sessionTimes = (config: StorageConfig): SessionTimes => ({
 export async function openCommandBackends(
   config: StorageConfig,
   use: { sessions: boolean; migrate: boolean; quiet?: boolean },
+  io: Streams,
 ): Promise<Backends> {
   const settings = { ...config, redisUrl: use.sessions ? config.redisUrl : undefined };
-  (use.quiet ? process.stderr : process.stdout).write(`${printable(describeBackends(settings, use))}\n`);
+  (use.quiet ? io.stderr : io.stdout).write(`${printable(describeBackends(settings, use))}\n`);
   return openBackends(
-    { ...settings, migrate: use.migrate, onMigrationWait: (message) => process.stderr.write(`${message}\n`) },
+    { ...settings, migrate: use.migrate, onMigrationWait: (message) => io.stderr.write(`${message}\n`) },
     { rules: sessionRules(sessionTimes(config), HOUR_MS), limitOverrides: {} },
   );
 }
 
 /** Says first which database it migrates, then applies what is pending there; the names applied. */
-export async function migrateForCommand(config: StorageConfig): Promise<string[]> {
-  process.stdout.write(`${printable(describeBackends(config, { sessions: false }))}\n`);
-  return applyPendingMigrations({ ...config, onMigrationWait: (message) => process.stderr.write(`${message}\n`) });
+export async function migrateForCommand(config: StorageConfig, io: Streams): Promise<string[]> {
+  io.stdout.write(`${printable(describeBackends(config, { sessions: false }))}\n`);
+  return applyPendingMigrations({ ...config, onMigrationWait: (message) => io.stderr.write(`${message}\n`) });
 }
 
 /** One line an admin can act on, never a URL (it may hold a password). */
@@ -118,17 +147,43 @@ export function explain(error: unknown): unknown {
   return error;
 }
 
-/** Runs `main` as the process: its errors become one line on stderr and an exit code. */
-export function runCommand(command: string, main: () => Promise<void>, onUsageError?: () => void): void {
+/**
+ * Runs a command's `main` on `io`: its errors become one line on io.stderr. Returns the exit code
+ * (runWhenMain sets it on the process; the tests read it).
+ */
+export async function runCommand<Io extends Pick<CommandIo, 'stderr'>>(
+  command: string,
+  main: (io: Io) => Promise<void>,
+  io: Io,
+  onUsageError?: () => void,
+): Promise<number> {
+  try {
+    await main(io);
+    return 0;
+  } catch (error) {
+    const explained = explain(error);
+    const message = explained instanceof Error ? explained.message : String(explained);
+    io.stderr.write(`${command}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    if (error instanceof UsageError) onUsageError?.();
+    return error instanceof CommandError ? error.exitCode : 1;
+  }
+}
+
+/** A command run as `node src/commands/….ts`: the process's own arguments, environment and streams. */
+export type ProcessIo = CommandIo & { stdin: NodeJS.ReadStream };
+
+/**
+ * When `moduleUrl` is the file Node was started with (`npm run audit`, …), runs the command on this
+ * process and sets its exit code; when the module is imported (the tests), does nothing.
+ */
+export function runWhenMain(moduleUrl: string, command: (io: ProcessIo) => Promise<number>): void {
+  if (!process.argv[1] || path.resolve(process.argv[1]) !== fileURLToPath(moduleUrl)) return;
   // `npm run audit … | head` closes the pipe early; that is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
   });
-  main().catch((error: unknown) => {
-    const explained = explain(error);
-    const message = explained instanceof Error ? explained.message : String(explained);
-    process.stderr.write(`${command}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-    if (error instanceof UsageError) onUsageError?.();
-    process.exitCode = error instanceof CommandError ? error.exitCode : 1;
+  const io = { args: process.argv.slice(2), env: process.env, cwd: process.cwd(), stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+  void command(io).then((code) => {
+    process.exitCode = code;
   });
 }

@@ -1,7 +1,8 @@
 // `npm run hash-password`: prints the argon2id hash of a password for a seed migration.
 // On a terminal it asks twice without echo; piped, it reads the first line. It reads no backend.
 import { hashPassword } from '../accounts/passwords.ts';
-import { CommandError, runCommand } from './command.ts';
+import { CommandError, runCommand, runWhenMain } from './command.ts';
+import type { CommandIo } from './command.ts';
 
 const MIN_LENGTH = 8;
 
@@ -12,14 +13,25 @@ class Cancelled extends CommandError {
   }
 }
 
-async function main(): Promise<void> {
+/** Where the password comes from: a terminal (process.stdin) or a pipe (any readable stream). */
+type Stdin = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(mode: boolean): unknown };
+type HashPasswordIo = Pick<CommandIo, 'stdout' | 'stderr'> & { stdin: Stdin };
+
+/** `npm run hash-password`; returns the exit code. */
+export const runHashPasswordCommand = (io: HashPasswordIo): Promise<number> => runCommand('hash-password', hashPasswordTo, io);
+
+async function hashPasswordTo(io: HashPasswordIo): Promise<void> {
+  io.stdout.write(`${await hashPassword(await readPassword(io))}\n`);
+}
+
+async function readPassword(io: HashPasswordIo): Promise<string> {
   let password: string;
-  if (process.stdin.isTTY) {
-    password = await promptHidden('Password: ');
-    const again = await promptHidden('Again: ');
+  if (io.stdin.isTTY) {
+    password = await promptHidden(io, 'Password: ');
+    const again = await promptHidden(io, 'Again: ');
     if (again !== password) throw new Error('the two passwords do not match; nothing was hashed');
   } else {
-    password = await readFirstLine();
+    password = await readFirstLine(io.stdin);
   }
 
   if (password === '') throw new Error('the password is empty');
@@ -27,14 +39,14 @@ async function main(): Promise<void> {
   if (length < MIN_LENGTH) {
     throw new Error(`the password is ${length} characters long; use at least ${MIN_LENGTH}`);
   }
-  process.stdout.write(`${await hashPassword(password)}\n`);
+  return password;
 }
 
 /** The first line of stdin, without its line ending; spaces are part of the password. */
-async function readFirstLine(): Promise<string> {
+async function readFirstLine(stdin: Stdin): Promise<string> {
   let text = '';
-  process.stdin.setEncoding('utf8');
-  for await (const chunk of process.stdin) {
+  stdin.setEncoding('utf8');
+  for await (const chunk of stdin) {
     text += chunk;
     if (text.includes('\n')) break;
   }
@@ -44,21 +56,21 @@ async function readFirstLine(): Promise<string> {
 }
 
 /** Reads one line in raw mode, so the terminal never shows what is typed. */
-function promptHidden(prompt: string): Promise<string> {
-  const stdin = process.stdin;
+function promptHidden(io: HashPasswordIo, prompt: string): Promise<string> {
+  const stdin = io.stdin;
   // Raw mode before the prompt: anything typed after seeing it must not be echoed.
-  stdin.setRawMode(true);
+  stdin.setRawMode?.(true);
   stdin.setEncoding('utf8');
   stdin.resume();
-  process.stderr.write(prompt);
+  io.stderr.write(prompt);
 
   return new Promise((resolve, reject) => {
     let typed: string[] = [];
     const finish = (outcome: () => void) => {
       stdin.off('data', onKeys);
-      stdin.setRawMode(false);
+      stdin.setRawMode?.(false);
       stdin.pause();
-      process.stderr.write('\n');
+      io.stderr.write('\n');
       outcome();
     };
     const onKeys = (keys: string) => {
@@ -77,4 +89,4 @@ function promptHidden(prompt: string): Promise<string> {
   });
 }
 
-runCommand('hash-password', main);
+runWhenMain(import.meta.url, runHashPasswordCommand);

@@ -8,7 +8,8 @@ import { browserName } from '../session/browser-name.ts';
 import { stateOf } from '../signin/state.ts';
 import type { SessionTimes } from '../signin/state.ts';
 import type { AdminAccount } from '../storage/backend.ts';
-import { formatTable, openCommandBackends, parseFlags, printable, readConfig, runCommand, sessionTimes, UsageError } from './command.ts';
+import { formatTable, openCommandBackends, parseFlags, printable, readConfig, runCommand, runWhenMain, sessionTimes, UsageError } from './command.ts';
+import type { CommandIo } from './command.ts';
 
 const USAGE =
   'usage: npm run sessions -- --list EMAIL | --revoke EMAIL\n' +
@@ -40,9 +41,9 @@ function parseOptions(args: string[]): Options {
  * matches the account), then every session ends (signed in and pending), every remembered browser
  * is forgotten, and the audit log says so.
  */
-async function run(options: { action: Action; email: string }): Promise<string> {
-  const config = readConfig();
-  const backends = await openCommandBackends(config, { sessions: true, migrate: false });
+async function run(options: { action: Action; email: string }, io: CommandIo): Promise<string> {
+  const config = readConfig(io);
+  const backends = await openCommandBackends(config, { sessions: true, migrate: false }, io);
   try {
     const account = await backends.database.findAnyAccount(options.email);
     if (!account) throw new Error(`no account has the email ${printable(options.email)}`);
@@ -97,13 +98,16 @@ function formatList(account: AdminAccount, listed: Listed[], times: SessionTimes
 
 const time = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+async function main(io: CommandIo): Promise<void> {
+  const options = parseOptions(io.args);
   if (options.action === 'help') {
-    process.stdout.write(USAGE);
+    io.stdout.write(USAGE);
     return;
   }
-  process.stdout.write(await run(options));
+  io.stdout.write(await run(options, io));
 }
 
-runCommand('sessions', main, () => process.stderr.write(USAGE));
+/** `npm run sessions -- …`; returns the exit code. */
+export const runSessionsCommand = (io: CommandIo): Promise<number> => runCommand('sessions', main, io, () => io.stderr.write(USAGE));
+
+runWhenMain(import.meta.url, runSessionsCommand);

@@ -4,8 +4,9 @@ import type { HelmetOptions } from 'helmet';
 
 /**
  * Helmet's headers, worked out once: they are the same for every response, and @fastify/helmet
- * rebuilds the middleware (parsing the CSP) in two hooks on each request, about a sixth of a
- * page's CPU time in `npm run bench`.
+ * rebuilds the middleware (parsing the CSP) in two hooks on each request. Measured saving: building
+ * and running helmet's middleware for these options costs 4.5-7.7 µs per request on the 2-core
+ * machine (helmet 8.3, Node 24), against one `reply.headers()` of a ready object here.
  */
 export function securityHeaders(options: HelmetOptions): Record<string, string> {
   const headers = new Map<string, string>();

@@ -10,11 +10,11 @@ import { callingCodeOf } from './calling-code.ts';
 import type { SignInMetrics } from './signin-metrics.ts';
 
 /**
- * The channel of each delivery, as the adapters ask Vonage for them: a start goes by SMS (v2's
- * workflow is SMS then voice; legacy's default workflow 1 is SMS, then two calls), and each "send a
- * new code" moves on to a call.
+ * How many deliveries each Verify request started here has had, so a resend is counted under the
+ * channel it moves to (VERIFY_WORKFLOW's order). Instance-local and bounded: a request started on
+ * another instance, or forgotten past the bound, is counted as `unknown`.
  */
-export const DELIVERY_CHANNELS = { start: 'sms', next: 'voice' } as const;
+const TRACKED_REQUESTS = 10_000;
 
 /**
  * Audit events that end a sign-in step, as [step, outcome]. Throttled events are left out: they are
@@ -66,6 +66,8 @@ function countedLimits(limits: Limits, metrics: SignInMetrics): Limits {
     refund: (...entries) => limits.refund(...entries),
     penalize: (name, key) => limits.penalize(name, key),
     reset: (...entries) => limits.reset(...entries),
+    peek: (...entries) => limits.peek(...entries),
+    clear: (...entries) => limits.clear(...entries),
   };
 }
 
@@ -77,17 +79,29 @@ function countedVerify(verify: VerifyClient, metrics: SignInMetrics): VerifyClie
     if (operation !== 'cancel' && describeFailure(result.failure).status === 503) metrics.unavailable('verify');
     return result;
   };
+  const deliveries = new Map<string, number>();
   return {
     api: verify.api,
-    async start(phone) {
-      const result = await verify.start(phone);
-      if (result.ok) metrics.verifyStarted(DELIVERY_CHANNELS.start, callingCodeOf(phone));
+    channels: verify.channels,
+    codeLength: verify.codeLength,
+    async start(phone, email) {
+      const result = await verify.start(phone, email);
+      if (result.ok) {
+        metrics.verifyStarted(verify.channels[0] ?? 'unknown', callingCodeOf(phone));
+        if (deliveries.size >= TRACKED_REQUESTS) deliveries.delete(deliveries.keys().next().value as string);
+        deliveries.set(result.requestId, 0);
+      }
       return failed('start', result);
     },
     check: async (requestId, code) => failed('check', await verify.check(requestId, code)),
     async resend(requestId) {
       const result = await verify.resend(requestId);
-      if (result.ok) metrics.verifyResent(DELIVERY_CHANNELS.next);
+      if (result.ok) {
+        const step = deliveries.get(requestId);
+        const next = step === undefined ? undefined : step + 1;
+        if (next !== undefined) deliveries.set(requestId, next);
+        metrics.verifyResent((next !== undefined && verify.channels[next]) || 'unknown');
+      }
       return failed('resend', result);
     },
     cancel: async (requestId) => failed('cancel', await verify.cancel(requestId)),

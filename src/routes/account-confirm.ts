@@ -8,8 +8,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import { formBody } from './form-schemas.ts';
 import { accountOf } from './signed-in-account.ts';
-import { maskPhone } from '../accounts/mask-phone.ts';
-import { normalizeCode } from '../verify/code-shape.ts';
+import { maskEmail, maskPhone } from '../accounts/mask-phone.ts';
+import { codeShapeError, normalizeCode } from '../verify/code-shape.ts';
+import { codeFieldView } from '../verify/delivery-wording.ts';
 import { describeWait } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
 import { addressKey } from '../http/address-key.ts';
@@ -33,9 +34,15 @@ export default async function accountConfirmRoutes(app: FastifyInstance): Promis
     if (retryAfterMs !== undefined) setRetryAfter(reply, retryAfterMs);
     const waiting = retryAfterMs === undefined ? '' : ` Try again in ${describeWait(retryAfterMs)}.`;
     const code = pendingConfirmCode(request);
+    const account = accountOf(request);
+    const { channels, codeLength } = app.verify.client;
+    // Only the code from the phone here (not a recovery code's 16 digits, as the sign-in's field allows).
+    const field = code && { ...codeFieldView(channels, code.step, codeLength), codePattern: `[ \\-]*(?:[0-9][ \\-]*){${codeLength}}` };
     return reply.page(status, 'confirm', 'Confirm it is you', {
+      ...field,
       codeSent: code !== undefined,
-      maskedPhone: code ? maskPhone(accountOf(request).phone) : undefined,
+      maskedPhone: maskPhone(account.phone),
+      maskedEmail: maskEmail(account.email),
       error: error && error + waiting,
     });
   };
@@ -73,8 +80,8 @@ export default async function accountConfirmRoutes(app: FastifyInstance): Promis
     const pending = pendingConfirmCode(request);
     if (!pending) return show(request, reply, 400, 'Enter your password first: then we send you a code.');
     if (readRecoveryCode(typed)) return show(request, reply, 400, 'A recovery code can’t confirm it is you here: enter the code we sent to your phone.');
-    const code = normalizeCode(typed);
-    if (code === undefined) return show(request, reply, 400, 'Enter the code from the message: digits only.');
+    const code = normalizeCode(typed, app.verify.client.codeLength);
+    if (code === undefined) return show(request, reply, 400, codeShapeError(app.verify.client.codeLength));
     const perAddress = await limits.consume(['code-ip', addressKey(request.ip)]);
     if (!perAddress.ok) return show(request, reply, 429, 'Too many requests from your network.', perAddress.retryAfterMs);
 

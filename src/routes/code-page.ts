@@ -1,7 +1,8 @@
 // The code page (GET /login/code) and what its forms answer with (code.ts, code-actions.ts): the
 // pending sign-in with its code (the verify-code factor's part), the page itself, and its refusals.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { maskPhone } from '../accounts/mask-phone.ts';
+import { maskEmail, maskPhone } from '../accounts/mask-phone.ts';
+import { codeFieldView } from '../verify/delivery-wording.ts';
 import type { PendingSignIn } from '../signin/state.ts';
 import { stillBelongs } from '../signin/state.ts';
 import { pendingCode, resendWaitSeconds } from '../signin/factors/verify-code/state.ts';
@@ -46,7 +47,10 @@ export async function showCodePage(reply: FastifyReply, status: number, step: Co
   const resendIn = Math.max(resendWaitSeconds(step.code), Math.ceil(cooldownMs / 1000));
   const resendWait = resendIn > 0 ? describeWait(resendIn * 1000) : undefined;
   const rememberDays = request.server.rememberBrowser.days;
-  return reply.page(status, 'code', 'Enter your code', { maskedPhone: account ? maskPhone(account.phone) : '•••', error, notice, resendIn, resendWait, rememberDays });
+  const masked = { maskedPhone: account ? maskPhone(account.phone) : '•••', maskedEmail: account ? maskEmail(account.email) : '•••' };
+  const { client } = request.server.verify;
+  const field = codeFieldView(client.channels, step.code.step, client.codeLength);
+  return reply.page(status, 'code', 'Enter your code', { ...masked, ...field, error, notice, resendIn, resendWait, rememberDays });
 }
 
 export function codeThrottled(reply: FastifyReply, step: CodeStep, verdict: { retryAfterMs: number; limit?: string }, message: string) {

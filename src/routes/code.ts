@@ -6,7 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import { formBody } from './form-schemas.ts';
 import type { Account } from '../accounts/account-store.ts';
-import { normalizeCode } from '../verify/code-shape.ts';
+import { codeShapeError, normalizeCode } from '../verify/code-shape.ts';
+import { channelOf, resentNotice } from '../verify/delivery-wording.ts';
 import { takeCodeNotice } from '../signin/factors/verify-code/state.ts';
 import { issueFirstRecoveryCodes, readRecoveryCode, signInWithRecoveryCode } from '../signin/factors/recovery-code.ts';
 import { rememberThisBrowser } from '../signin/factors/remembered-browser.ts';
@@ -17,8 +18,6 @@ import codeActionRoutes from './code-actions.ts';
 // `remember`: the "Remember this browser" checkbox (src/session/remember-browser.ts), sent only when ticked.
 const codeBody = formBody({ code: { type: 'string', maxLength: 32 }, remember: { type: 'string', maxLength: 8 } }, ['code']);
 
-const CODE_NOTICES = { resent: 'Your code is on its way again; it may come as a phone call this time.' } as const;
-
 export default async function codeRoutes(app: FastifyInstance): Promise<void> {
   const { signIn, verifyCode, budgets } = app;
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
@@ -27,7 +26,7 @@ export default async function codeRoutes(app: FastifyInstance): Promise<void> {
     const step = await codeStepOr303(request, reply);
     if (!step) return reply;
     const flash = takeCodeNotice(request);
-    return showCodePage(reply, 200, step, undefined, flash ? CODE_NOTICES[flash] : signIn.cookies.takeNotice(request, reply));
+    return showCodePage(reply, 200, step, undefined, flash ? resentNotice(channelOf(app.verify.client.channels, step.code.step)) : signIn.cookies.takeNotice(request, reply));
   });
 
   typed.post(
@@ -41,8 +40,8 @@ export default async function codeRoutes(app: FastifyInstance): Promise<void> {
       const { userId } = step.pending;
       const remember = request.body.remember !== undefined;
       const recoveryCode = readRecoveryCode(request.body.code);
-      const code = recoveryCode ?? normalizeCode(request.body.code);
-      if (code === undefined) return showCodePage(reply, 400, step, 'Enter the code from the message: digits only.');
+      const code = recoveryCode ?? normalizeCode(request.body.code, app.verify.client.codeLength);
+      if (code === undefined) return showCodePage(reply, 400, step, codeShapeError(app.verify.client.codeLength));
 
       if (recoveryCode) {
         const used = await signInWithRecoveryCode(request, reply, userId, step.code, recoveryCode, (account) => afterCodeStep(request, reply, account, remember));

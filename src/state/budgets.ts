@@ -1,9 +1,37 @@
 // The sign-in's budgets, built on the named limits: which counters a password attempt, a code
 // check and a code send take from, and what a success gives back. Each is consumed before the
 // work it guards and refunded when that work did not happen.
+import { normalizeEmail } from '../accounts/email.ts';
 import type { LimitName, Limits, Verdict } from './limits.ts';
 
 type Entry = [LimitName, string];
+
+/** The per-account-and-address password counter's key: the typed (normalized) email and the address key. */
+const accountFromAddress = (email: string, address: string) => `${email} ${address}`;
+
+/** One counter an account or its phone spends, with what it is keyed by, in words for an admin. */
+export type AccountBudget = { entry: Entry; keyedBy: string };
+
+/**
+ * Every counter kept for this account, keyed as the sign-in keys them: by its email, its id, its
+ * phone, and by its email from each address (`addresses`: address keys, found by the caller, e.g.
+ * in the audit log). What no account leads to is left out: a remembered browser's own password
+ * budget is keyed by a random cookie value, and the per-address budgets are the network's.
+ */
+export function accountBudgets(account: { id: number; email: string; phone: string }, addresses: string[], phoneShown: string): AccountBudget[] {
+  const email = normalizeEmail(account.email);
+  const id = String(account.id);
+  return [
+    { entry: ['password-account', email], keyedBy: 'email' },
+    ...addresses.map((address): AccountBudget => ({ entry: ['password-account-ip', accountFromAddress(email, address)], keyedBy: `email from ${address}` })),
+    { entry: ['code-account', id], keyedBy: 'account' },
+    { entry: ['send-cooldown', id], keyedBy: 'account' },
+    { entry: ['send-account-hour', id], keyedBy: 'account' },
+    { entry: ['send-account-day', id], keyedBy: 'account' },
+    { entry: ['send-phone-hour', account.phone], keyedBy: `phone ${phoneShown}` },
+    { entry: ['send-phone-day', account.phone], keyedBy: `phone ${phoneShown}` },
+  ];
+}
 
 export interface Reservation {
   verdict: Verdict;
@@ -29,7 +57,7 @@ export function createBudgets(limits: Limits) {
     device
       ? [['password-device', device]]
       : [
-          ['password-account-ip', `${email} ${ip}`],
+          ['password-account-ip', accountFromAddress(email, ip)],
           ['password-account', email],
         ];
 

@@ -52,6 +52,9 @@ const REFUND_MARGIN_MS = 1000;
 /** Keys are stored hashed: the table holds no typed emails, phone numbers or addresses. */
 const hashed = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 24);
 
+/** What a counter has spent in its window (an admin's read): points taken of `points`, and when the window ends. */
+export type Spent = { consumed: number; points: number; freesInMs: number };
+
 /** What a backend must give: one limiter per name, configured from `settings`. */
 export type LimiterFactory = (name: LimitName, settings: LimitSettings) => RateLimiterAbstract;
 
@@ -64,6 +67,10 @@ export interface Limits {
   penalize(name: LimitName, key: string): Promise<void>;
   /** Forgets a counter (a success resets its failure count). */
   reset(...entries: Array<[LimitName, string]>): Promise<void>;
+  /** What each counter has spent, taking nothing; undefined for one that is empty or whose window is over. */
+  peek(...entries: Array<[LimitName, string]>): Promise<Array<Spent | undefined>>;
+  /** Deletes each counter, one atomic delete each (an admin's unlock); how many held points. */
+  clear(...entries: Array<[LimitName, string]>): Promise<number>;
 }
 
 export function createLimits(factory: LimiterFactory, overrides: Partial<Record<LimitName, LimitSettings>> = {}): Limits {
@@ -105,6 +112,20 @@ export function createLimits(factory: LimiterFactory, overrides: Partial<Record<
     },
     async reset(...entries) {
       for (const [name, key] of entries) await limiter(name).delete(hashed(key));
+    },
+    async peek(...entries) {
+      const spent: Array<Spent | undefined> = [];
+      for (const [name, key] of entries) {
+        // rate-limiter-flexible's get: null for no counter or one whose window has ended.
+        const current = await limiter(name).get(hashed(key));
+        spent.push(current && current.consumedPoints > 0 ? { consumed: current.consumedPoints, points: pointsOf(name), freesInMs: current.msBeforeNext } : undefined);
+      }
+      return spent;
+    },
+    async clear(...entries) {
+      let cleared = 0;
+      for (const [name, key] of entries) if (await limiter(name).delete(hashed(key))) cleared++;
+      return cleared;
     },
   };
 }

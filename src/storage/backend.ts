@@ -11,7 +11,7 @@ import type { AuthSessionStore, SessionRules } from '../session/auth-session-sto
 import type { LimitName, LimitSettings, Limits } from '../state/limits.ts';
 
 /** An account as the admin commands see it, disabled ones included. */
-export type AdminAccount = { id: number; email: string; sessionEpoch: number; disabled: boolean };
+export type AdminAccount = { id: number; email: string; phone: string; sessionEpoch: number; disabled: boolean };
 
 export interface StateOptions {
   /** How a session's own fields give its expiry and account (signin-state.ts). */

@@ -16,6 +16,7 @@ import {
   type SimRequest,
   type SimState,
 } from './state.ts';
+import { LEGACY_LOCALES } from './vonage-locales.ts';
 
 type Params = Record<string, string>;
 
@@ -88,6 +89,7 @@ function start(state: SimState, p: Params): SimReply {
   if (codeLength !== '4' && codeLength !== '6') return err('3', 'Invalid value for param: code_length');
   const workflow = WORKFLOWS[p.workflow_id ?? '1'];
   if (!workflow) return err('3', 'Invalid value for param: workflow_id');
+  if (p.lg !== undefined && !LEGACY_LOCALES.includes(p.lg)) return err('3', 'Invalid value for param: lg');
   const refusal = NUMBER_REFUSALS[classifyNumber(p.number)];
   if (refusal) return err(...refusal);
   const running = liveFor(state, 'legacy', p.number);

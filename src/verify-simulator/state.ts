@@ -30,7 +30,7 @@ export const CODELESS_CHANNELS: ReadonlySet<string> = new Set(['silent_auth', 'w
 
 export interface SentCode {
   requestId: string;
-  /** Bare digits, as Vonage received them. */
+  /** Bare digits, as Vonage received them (an email address for an `email` step). */
   to: string;
   code: string;
   channel: string;
@@ -44,6 +44,8 @@ export interface SimVerification {
   to: string;
   code: string;
   channels: string[];
+  /** Where each step goes: a phone's digits, or an email address for an `email` step. */
+  destinations: string[];
   /** Index into `channels` of the last delivery made. */
   step: number;
   createdAt: number;
@@ -121,9 +123,10 @@ export function liveFor(state: SimState, api: SimApi, to: string): SimVerificati
 
 function deliver(state: SimState, v: SimVerification): void {
   const channel = v.channels[v.step] ?? 'sms';
-  state.sent.push({ requestId: v.id, to: v.to, code: v.code, channel, api: v.api, at: state.settings.now() });
+  const to = v.destinations[v.step] ?? v.to;
+  state.sent.push({ requestId: v.id, to, code: v.code, channel, api: v.api, at: state.settings.now() });
   try {
-    state.settings.onCode?.({ to: v.to, code: v.code, channel, api: v.api });
+    state.settings.onCode?.({ to, code: v.code, channel, api: v.api });
   } catch {
     // a failing demo printer must not break the simulated service
   }
@@ -131,12 +134,13 @@ function deliver(state: SimState, v: SimVerification): void {
 
 export function createVerification(
   state: SimState,
-  init: { id: string; api: SimApi; to: string; channels: string[]; codeLength: number },
+  init: { id: string; api: SimApi; to: string; channels: string[]; destinations?: string[]; codeLength: number },
 ): SimVerification {
   const now = state.settings.now();
   const code = String(randomInt(0, 10 ** init.codeLength)).padStart(init.codeLength, '0');
   const v: SimVerification = {
     ...init,
+    destinations: init.destinations ?? init.channels.map(() => init.to),
     code,
     step: 0,
     createdAt: now,
@@ -176,10 +180,11 @@ export function applyCheck(state: SimState, v: SimVerification, code: string): C
   return 'wrong';
 }
 
+/** The last code sent to a phone (any form of its digits) or an email address. */
 export function lastCodeFor(state: SimState, phone: string): string | undefined {
-  const digits = phone.replace(/\D/g, '');
+  const to = phone.includes('@') ? phone : phone.replace(/\D/g, '');
   for (let i = state.sent.length - 1; i >= 0; i--) {
-    if (state.sent[i].to === digits) return state.sent[i].code;
+    if (state.sent[i].to === to) return state.sent[i].code;
   }
   return undefined;
 }

@@ -17,11 +17,11 @@ import {
   type SimState,
   type SimVerification,
 } from './state.ts';
+import { V2_LOCALES } from './vonage-locales.ts';
+import { invalidStep, type Invalid } from './v2-workflow.ts';
 
 const DOCS = 'https://developer.vonage.com/en/api-errors';
 const START_KEYS = new Set(['brand', 'workflow', 'locale', 'channel_timeout', 'client_ref', 'code_length', 'code', 'template_id', 'fraud_check']);
-const STEP_KEYS = new Set(['channel', 'to', 'from', 'entity_id', 'content_id', 'app_hash', 'reuse_code', 'mode']);
-const CHANNELS = new Set(['sms', 'voice', 'whatsapp', 'whatsapp_interactive', 'rcs', 'email', 'silent_auth']);
 
 export function problem(status: number, slug: string, title: string, detail: string, extra: Record<string, unknown> = {}): SimReply {
   return {
@@ -30,8 +30,6 @@ export function problem(status: number, slug: string, title: string, detail: str
     body: { type: slug.startsWith('#') ? `${DOCS}${slug}` : `${DOCS}/verify-v2#${slug}`, title, detail, instance: randomUUID(), ...extra },
   };
 }
-
-type Invalid = { name: string; reason: string };
 
 function invalidParams(params: Invalid[]): SimReply {
   return problem(422, '#invalid-params', 'Invalid params', 'The value of one or more parameters is invalid.', {
@@ -91,7 +89,9 @@ function authorized(state: SimState, req: SimRequest): boolean {
   return basic !== undefined && apiKey !== undefined && basic[0] === apiKey && basic[1] === apiSecret;
 }
 
-function validateStart(body: Record<string, unknown>, defaultLength: number): Invalid[] | { to: string; channels: string[]; codeLength: number } {
+type StartRequest = { to: string; destinations: string[]; channels: string[]; codeLength: number };
+
+function validateStart(body: Record<string, unknown>, defaultLength: number): Invalid[] | StartRequest {
   const bad: Invalid[] = [];
   for (const k of Object.keys(body)) if (!START_KEYS.has(k)) bad.push({ name: k, reason: 'Unknown parameter' });
   const brand = body.brand;
@@ -100,6 +100,9 @@ function validateStart(body: Record<string, unknown>, defaultLength: number): In
   }
   const cl = body.code_length ?? defaultLength;
   if (typeof cl !== 'number' || !Number.isInteger(cl) || cl < 4 || cl > 10) bad.push({ name: 'code_length', reason: 'Must be 4-10' });
+  if (body.locale !== undefined && (typeof body.locale !== 'string' || !V2_LOCALES.includes(body.locale))) {
+    bad.push({ name: 'locale', reason: 'Invalid locale' });
+  }
   const ct = body.channel_timeout;
   if (ct !== undefined && (typeof ct !== 'number' || !Number.isInteger(ct) || ct < 15 || ct > 900)) {
     bad.push({ name: 'channel_timeout', reason: 'Must be between 15 and 900' });
@@ -110,15 +113,9 @@ function validateStart(body: Record<string, unknown>, defaultLength: number): In
     return bad;
   }
   const steps = wf.map((s: unknown) => (typeof s === 'object' && s !== null ? (s as Record<string, unknown>) : {}));
-  steps.forEach((s, i) => {
-    for (const k of Object.keys(s)) if (!STEP_KEYS.has(k)) bad.push({ name: `workflow[${i}].${k}`, reason: 'Unknown parameter' });
-    if (typeof s.channel !== 'string' || !CHANNELS.has(s.channel)) bad.push({ name: `workflow[${i}].channel`, reason: 'Invalid channel' });
-    if (s.channel !== 'email' && classifyNumber(s.to) === 'invalid') {
-      bad.push({ name: `workflow[${i}].to`, reason: 'Invalid phone number: must be E.164 digits without a leading +' });
-    }
-  });
+  steps.forEach((s, i) => bad.push(...invalidStep(s, i)));
   if (bad.length > 0) return bad;
-  return { to: String(steps[0].to), channels: steps.map((s) => String(s.channel)), codeLength: cl as number };
+  return { to: String(steps[0].to), destinations: steps.map((s) => String(s.to)), channels: steps.map((s) => String(s.channel)), codeLength: cl as number };
 }
 
 function start(state: SimState, req: SimRequest): SimReply {
@@ -126,7 +123,7 @@ function start(state: SimState, req: SimRequest): SimReply {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return invalidParams([{ name: 'body', reason: 'A JSON object is required' }]);
   const checked = validateStart(body as Record<string, unknown>, state.settings.codeLength);
   if (Array.isArray(checked)) return invalidParams(checked);
-  if (classifyNumber(checked.to) !== 'ok') {
+  if (checked.destinations.some((to) => !to.includes('@') && classifyNumber(to) !== 'ok')) {
     return problem(403, '#forbidden', 'Forbidden', 'Non-permitted destination: the destination number is not in a supported network.');
   }
   const running = liveFor(state, 'v2', checked.to);

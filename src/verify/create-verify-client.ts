@@ -11,9 +11,9 @@ export type CreateVerifyClientOptions = Exclude<VerifyConfig, { api: 'demo' }>;
 
 export function createVerifyClient(opts: CreateVerifyClientOptions): VerifyClient {
   if (opts.api === 'legacy') {
-    const { apiKey, apiSecret, apiHost, brand, timeoutMs } = opts;
-    return createLegacyVerifyClient({ apiKey, apiSecret, apiHost, brand, timeoutMs });
+    const { apiKey, apiSecret, apiHost, brand, timeoutMs, delivery } = opts;
+    return createLegacyVerifyClient({ apiKey, apiSecret, apiHost, brand, timeoutMs, delivery });
   }
-  const { applicationId, privateKey, apiHost, brand, timeoutMs } = opts;
-  return createV2VerifyClient({ applicationId, privateKey, apiHost, brand, timeoutMs });
+  const { applicationId, privateKey, apiHost, brand, timeoutMs, delivery } = opts;
+  return createV2VerifyClient({ applicationId, privateKey, apiHost, brand, timeoutMs, delivery });
 }

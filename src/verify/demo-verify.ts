@@ -3,7 +3,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { VerifyConfig } from '../config.ts';
-import { maskPhone } from '../accounts/mask-phone.ts';
+import { maskEmail, maskPhone } from '../accounts/mask-phone.ts';
 import { createVerifyClient } from './create-verify-client.ts';
 import { startVerifySimulator } from '../verify-simulator/index.ts';
 import type { VerifyClient } from './verify-client.ts';
@@ -17,13 +17,15 @@ export async function startDemoVerify(
   const simulator = await startVerifySimulator({
     applicationId,
     publicKeyPem: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    onCode: ({ code, channel, to }) => log.warn(`DEMO MODE: code ${code} sent by ${channel} to ${maskPhone(`+${to}`)}`),
+    onCode: ({ code, channel, to }) =>
+      log.warn(`DEMO MODE: code ${code} sent by ${channel} to ${to.includes('@') ? maskEmail(to) : maskPhone(`+${to}`)}`),
   });
   const client = createVerifyClient({
     api: 'v2',
     apiHost: simulator.url,
     brand: config.brand,
     timeoutMs: config.timeoutMs,
+    delivery: config.delivery,
     applicationId,
     privateKey: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   });

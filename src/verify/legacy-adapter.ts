@@ -11,10 +11,11 @@
 //    object never leaves this file.
 
 import { Auth } from '@vonage/auth';
-import { Verify, type VerifyWorkflows } from '@vonage/verify';
+import { Verify, type VerifyLanguages, type VerifyWorkflows } from '@vonage/verify';
 import type { VerifyClient, VerifyFailure, VerifyResult } from './verify-client.ts';
 import { normalizeCode } from './code-shape.ts';
 import type { LegacyCredentials, VonageSettings } from './vonage-settings.ts';
+import { DEFAULT_DELIVERY, deliveredChannels, legacyWorkflowFor, type DeliverySettings } from './delivery-settings.ts';
 import {
   fail,
   isRecord,
@@ -30,10 +31,11 @@ import {
 
 /** Settings as loadConfig checked them (vonage-settings.ts): used as they are. */
 export interface LegacyVerifyClientOptions extends VonageSettings, LegacyCredentials {
-  /** 4 or 6 (Vonage's default is 4; here 6, like the v2 adapter). */
-  codeLength?: 4 | 6;
-  /** Vonage workflow 1–7; omitted → Vonage's default (1: SMS, TTS, TTS). */
-  workflowId?: 1 | 2 | 3 | 4 | 5 | 6 | 7;
+  /**
+   * Channels (sms and voice only: the nearest numbered workflow is sent), code length (4 or 6)
+   * and locale (`lg`); default SMS then voice (workflow 5), 6 digits, en-us.
+   */
+  delivery?: DeliverySettings;
 }
 
 /** Maps a legacy `status` (as Vonage sends it, a numeric string) to a failure kind. */
@@ -85,7 +87,11 @@ function statusOf(data: unknown): string | undefined {
 
 export function createLegacyVerifyClient(opts: LegacyVerifyClientOptions): VerifyClient {
   const { apiHost, timeoutMs, brand } = opts;
-  const codeLength = opts.codeLength ?? 6;
+  const delivery = opts.delivery ?? DEFAULT_DELIVERY;
+  const { codeLength } = delivery;
+  // The SDK's enums are the spec's values; VERIFY_LOCALE was checked for form only, Vonage judges the rest.
+  const lg = delivery.locale as VerifyLanguages;
+  const workflowId = legacyWorkflowFor(delivery.workflow) as unknown as VerifyWorkflows;
   // privateKey '' keeps Auth's `existsSync(privateKey)` from warning about `undefined`.
   const sdk = new Verify(new Auth({ apiKey: opts.apiKey, apiSecret: opts.apiSecret, privateKey: '' }), {
     apiHost,
@@ -135,19 +141,15 @@ export function createLegacyVerifyClient(opts: LegacyVerifyClientOptions): Verif
 
   return {
     api: 'legacy',
+    channels: deliveredChannels('legacy', delivery.workflow),
+    codeLength,
 
     async start(phone) {
       const number = toDigits(phone);
       if (number.length === 0) return fail('invalid-number', 'legacy start no digits in phone');
       return call<{ requestId: string }>(
         'start',
-        (client) =>
-          client.start({
-            number,
-            brand,
-            codeLength,
-            ...(opts.workflowId ? { workflowId: opts.workflowId as unknown as VerifyWorkflows } : {}),
-          }),
+        (client) => client.start({ number, brand, codeLength, lg, workflowId }),
         (data) =>
           isSafeRequestId(data.request_id)
             ? { ok: true, requestId: data.request_id }
@@ -157,7 +159,7 @@ export function createLegacyVerifyClient(opts: LegacyVerifyClientOptions): Verif
 
     async check(requestId, code) {
       if (!isSafeRequestId(requestId)) return fail('expired', 'legacy check malformed request id');
-      const c = normalizeCode(code);
+      const c = normalizeCode(code, codeLength);
       if (c === undefined) return fail('wrong-code', 'legacy check malformed code (not sent)');
       return call('check', (client) => client.check(requestId, c), ok);
     },

@@ -7,8 +7,10 @@ export async function startVerification(
   verify: VerifyClient,
   phone: string,
   log: FastifyBaseLogger,
+  /** The account's address, for an `email` step in VERIFY_WORKFLOW. */
+  email?: string,
 ): Promise<VerifyResult<{ requestId: string }>> {
-  const result = await verify.start(phone);
+  const result = await verify.start(phone, email);
   if (result.ok) return result;
   if (result.failure === 'concurrent' && result.requestId) {
     log.info({ verifyApi: verify.api }, 'a verification to this phone was already running; continuing with it');

@@ -1,7 +1,7 @@
 // Verify v2 (JWT-authenticated, problem+json errors) behind the VerifyClient interface.
 //
 // Wire facts this relies on (Vonage's verify v2 OpenAPI spec and @vonage/verify2 1.22 source):
-//  - POST {apiHost}/v2/verify  {brand, workflow:[{channel,to}], code_length, channel_timeout}
+//  - POST {apiHost}/v2/verify  {brand, workflow:[{channel,to[,from]}], code_length, locale, channel_timeout}
 //    → 202 {request_id}; 409 concurrent (body names the running request_id); 422 invalid params;
 //    401 bad JWT; 402 low balance; 429 rate limit.
 //  - POST {apiHost}/v2/verify/{id} {code} → 200 {request_id, status:"completed"}; 400 invalid code;
@@ -14,10 +14,11 @@
 //    `sendDeleteRequest` / `sendPostRequest` with the very same URLs to see the status.
 
 import { Auth } from '@vonage/auth';
-import { Channels, Verify2 } from '@vonage/verify2';
+import { Channels, Verify2, type VerificationRequestParams } from '@vonage/verify2';
 import type { VerifyClient, VerifyFailure, VerifyResult } from './verify-client.ts';
 import { normalizeCode } from './code-shape.ts';
 import type { V2Credentials, VonageSettings } from './vonage-settings.ts';
+import { DEFAULT_DELIVERY, type DeliveryChannel, type DeliverySettings } from './delivery-settings.ts';
 import {
   fail,
   isRecord,
@@ -36,13 +37,26 @@ import {
 
 /** Settings as loadConfig checked them (vonage-settings.ts): used as they are. */
 export interface V2VerifyClientOptions extends VonageSettings, V2Credentials {
-  /** Digits in the code (Vonage: 4–10, default here 6). */
-  codeLength?: 4 | 5 | 6 | 7 | 8 | 9 | 10;
-  /** Seconds before the voice call follows the SMS (Vonage: 15–900, default here 300). */
+  /** Channels, code length (4–10), locale, WhatsApp sender; default SMS then voice, 6 digits, en-us. */
+  delivery?: DeliverySettings;
+  /** Seconds before the next channel follows (Vonage: 15–900, default here 300). */
   channelTimeout?: number;
 }
 
-type CodeLength = NonNullable<V2VerifyClientOptions['codeLength']>;
+type Workflow = VerificationRequestParams['workflow'];
+type CodeLength = NonNullable<VerificationRequestParams['codeLength']>;
+
+/** One workflow step per channel, each with its own fields; an email step needs the account's address. */
+function workflowFor(channels: readonly DeliveryChannel[], to: string, email: string | undefined, whatsappFrom: string | undefined): Workflow {
+  const steps: Workflow = [];
+  for (const channel of channels) {
+    if (channel === 'sms') steps.push({ channel: Channels.SMS, to });
+    else if (channel === 'voice') steps.push({ channel: Channels.VOICE, to });
+    else if (channel === 'whatsapp') steps.push({ channel: Channels.WHATSAPP, to, ...(whatsappFrom ? { from: whatsappFrom } : {}) });
+    else if (email) steps.push({ channel: Channels.EMAIL, to: email });
+  }
+  return steps;
+}
 
 /** Maps a v2 HTTP error status (plus its problem body) to what the sign-in understands. */
 export function v2FailureFor(status: number, op: VerifyOp, body: unknown): VerifyFailure {
@@ -71,6 +85,8 @@ export function v2FailureFor(status: number, op: VerifyOp, body: unknown): Verif
       return 'too-many-attempts';
     case 422:
       if (aboutDestination) return 'unreachable-number';
+      // Our sender (VONAGE_WHATSAPP_FROM) refused is our configuration, not the user's number.
+      if (/param [^:]*\bfrom\b/.test(text)) return 'rejected';
       if (aboutNumber && op === 'start') return 'invalid-number';
       if (op === 'check' && /param [^:]*\bcode\b|\bcode\b/.test(text)) return 'wrong-code';
       return 'rejected';
@@ -83,7 +99,8 @@ export function v2FailureFor(status: number, op: VerifyOp, body: unknown): Verif
 
 export function createV2VerifyClient(opts: V2VerifyClientOptions): VerifyClient {
   const { apiHost: host, timeoutMs, brand } = opts;
-  const codeLength: CodeLength = opts.codeLength ?? 6;
+  const delivery = opts.delivery ?? DEFAULT_DELIVERY;
+  const codeLength = delivery.codeLength as CodeLength;
   const channelTimeout = Math.min(900, Math.max(15, Math.round(opts.channelTimeout ?? 300)));
   const sdk = new Verify2(new Auth({ applicationId: opts.applicationId, privateKey: opts.privateKey }), {
     apiHost: host,
@@ -123,20 +140,16 @@ export function createV2VerifyClient(opts: V2VerifyClientOptions): VerifyClient 
 
   return {
     api: 'v2',
+    channels: delivery.workflow,
+    codeLength,
 
-    async start(phone) {
+    async start(phone, email) {
       const to = toDigits(phone);
       if (to.length === 0) return fail('invalid-number', 'v2 start no digits in phone');
-      return guarded<{ requestId: string }>('start', [to], async (client) => {
-        const res = await client.newRequest({
-          brand,
-          codeLength,
-          channelTimeout,
-          workflow: [
-            { channel: Channels.SMS, to },
-            { channel: Channels.VOICE, to },
-          ],
-        });
+      const workflow = workflowFor(delivery.workflow, to, email, delivery.whatsappFrom);
+      if (workflow.length === 0) return fail('rejected', 'v2 start no workflow step (email only, and no address)');
+      return guarded<{ requestId: string }>('start', [to, ...(email ? [email] : [])], async (client) => {
+        const res = await client.newRequest({ brand, codeLength, locale: delivery.locale, channelTimeout, workflow });
         const requestId: unknown = isRecord(res) ? res.requestId : undefined;
         if (!isSafeRequestId(requestId)) return fail('unavailable', 'v2 start missing request_id');
         return { ok: true, requestId };
@@ -145,7 +158,7 @@ export function createV2VerifyClient(opts: V2VerifyClientOptions): VerifyClient 
 
     async check(requestId, code) {
       if (!isSafeRequestId(requestId)) return fail('expired', 'v2 check malformed request id');
-      const c = normalizeCode(code);
+      const c = normalizeCode(code, codeLength);
       if (c === undefined) return fail('wrong-code', 'v2 check malformed code (not sent)');
       return guarded('check', [requestId, c], async (client) => {
         const status: unknown = await client.checkCode(requestId, c);

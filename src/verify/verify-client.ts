@@ -1,6 +1,7 @@
 // The one interface the sign-in talks to. Adapters (Verify v2, legacy Verify) translate
 // Vonage's wire outcomes into these few failure kinds; `outcome-messages.ts` turns a kind into
 // what the user reads and the HTTP status they get.
+import type { DeliveryChannel } from './delivery-settings.ts';
 
 export type VerifyFailure =
   | 'wrong-code' // legacy 16, v2 400 invalid code: the user may try again
@@ -28,8 +29,15 @@ export type VerifyResult<T extends object = object> =
 
 export interface VerifyClient {
   readonly api: 'v2' | 'legacy';
-  /** `phone` is E.164 with a leading `+`; adapters send Vonage the bare digits. */
-  start(phone: string): Promise<VerifyResult<{ requestId: string }>>;
+  /** The channel of each delivery in turn: the first code, then each resend (VERIFY_WORKFLOW). */
+  readonly channels: readonly DeliveryChannel[];
+  /** Digits in each code (VERIFY_CODE_LENGTH). */
+  readonly codeLength: number;
+  /**
+   * `phone` is E.164 with a leading `+`; adapters send Vonage the bare digits. `email` is where an
+   * `email` step goes; without one that step is left out.
+   */
+  start(phone: string, email?: string): Promise<VerifyResult<{ requestId: string }>>;
   check(requestId: string, code: string): Promise<VerifyResult>;
   /** Moves the request to its next delivery (v2 next_workflow, legacy trigger_next_event). */
   resend(requestId: string): Promise<VerifyResult>;

@@ -4,7 +4,8 @@
 // database on every case. A row stored before the rule logs a warning when its account signs in.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hashPassword, isArgon2idPhc } from '../../src/accounts/passwords.ts';
+import { hashPassword, isArgon2idPhc, setPasswordHashCostForTests } from '../../src/accounts/passwords.ts';
+import { TEST_HASH_COST } from '../cheap-password-hashing.ts';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import { TEST_DATABASE } from '../helpers/test-backend.ts';
 
@@ -42,7 +43,9 @@ describe('the password hash rule (0005_password_hash_shape)', () => {
 
   it('accepts whole argon2id hashes, parameters in either order, and refuses anything that cannot be one, naming the rule', async () => {
     const t = await startApp({ api: 'v2' });
-    const real = await hashPassword('a password for the rule');
+    // A hash as the app makes it: at the production cost, not the tests' (test/cheap-password-hashing.ts).
+    setPasswordHashCostForTests();
+    const real = await hashPassword('a password for the rule').finally(() => setPasswordHashCostForTests(TEST_HASH_COST));
     const accepted = [real, real.replace(/m=(\d+),p=(\d+),t=(\d+)/, 'm=$1,t=$3,p=$2'), `$argon2id$v=19$m=65536,t=3,p=4$${SALT}$${TAG}`];
     expect(real).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/); // node-argon2's order
     for (const [i, hash] of accepted.entries()) {

@@ -1,11 +1,18 @@
 import argon2 from 'argon2';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   hashPassword,
   PASSWORD_HASH_OPTIONS,
+  setPasswordHashCostForTests,
   verifyAgainstDummy,
   verifyPassword,
 } from '../../src/accounts/passwords.ts';
+import { TEST_HASH_COST } from '../cheap-password-hashing.ts';
+
+// The other test files hash at a cheap cost (test/cheap-password-hashing.ts); this one tests the
+// production parameters themselves.
+beforeAll(() => setPasswordHashCostForTests());
+afterAll(() => setPasswordHashCostForTests(TEST_HASH_COST));
 
 describe('password hashing', () => {
   it('hashes with argon2id at m=19456 KiB, t=2, p=1 (OWASP’s minimum)', async () => {

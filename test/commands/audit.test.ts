@@ -1,36 +1,21 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/storage/sqlite/connection.ts';
 import type { Database } from '../../src/storage/sqlite/connection.ts';
 import { applyMigrations } from '../../src/storage/migrations.ts';
+import { runAuditCommand } from '../../src/commands/audit.ts';
 import { useTempDir, writeFiles } from '../helpers/temp-dir.ts';
-import { nodeTs } from '../helpers/node-ts.ts';
 import { withoutBackendsLine } from '../helpers/command-output.ts';
+import { runCommand, spawnCommand } from '../helpers/run-command.ts';
+import type { Outcome } from '../helpers/run-command.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const MIGRATIONS = path.join(REPO_ROOT, 'migrations');
 const MINUTE = 60_000;
 
-type Outcome = { code: number; stdout: string; stderr: string };
-
-/** Runs the real command as `npm run audit -- …` would, with only the environment given. */
-async function audit(args: string[], env: Record<string, string>, cwd = REPO_ROOT): Promise<Outcome> {
-  const command = path.join(REPO_ROOT, 'src/commands/audit.ts');
-  const childEnv = { PATH: process.env.PATH ?? '', ...env };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      nodeTs(cwd === REPO_ROOT ? 'src/commands/audit.ts' : command, ...args),
-      { env: childEnv, cwd },
-    );
-    return withoutBackendsLine({ code: 0, stdout, stderr });
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return withoutBackendsLine({ code: failed.code, stdout: failed.stdout, stderr: failed.stderr });
-  }
-}
+/** Runs the command in this process as `npm run audit -- …` would, with only the environment given. */
+const audit = async (args: string[], env: Record<string, string>, cwd = REPO_ROOT): Promise<Outcome> =>
+  withoutBackendsLine(await runCommand(runAuditCommand, args, env, cwd));
 
 const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
 
@@ -146,6 +131,14 @@ describe('npm run audit (src/commands/audit.ts)', () => {
     for (const output of [table.stdout, json.stdout]) {
       expect(output).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
     }
+  });
+
+  it('runs as a Node process, as npm run audit starts it: the same output and exit code as in-process', async () => {
+    const env = seeded();
+    const spawned = await spawnCommand(path.join(REPO_ROOT, 'src/commands/audit.ts'), ['--since', '1h', '--json'], env, REPO_ROOT);
+    expect(spawned).toEqual(await runCommand(runAuditCommand, ['--since', '1h', '--json'], env, REPO_ROOT));
+    expect(spawned.stdout.trimEnd().split('\n')).toHaveLength(4);
+    expect(await spawnCommand(path.join(REPO_ROOT, 'src/commands/audit.ts'), ['--since'], env, REPO_ROOT)).toMatchObject({ code: 2 });
   });
 
   it('never prints password hashes, session IDs or phone numbers', async () => {

@@ -1,27 +1,26 @@
 // Every admin command that reads a backend says first which ones, read from the same configuration
 // as the server (the environment, then .env), never with a password: an admin sees at once that a
 // command reads another database, or not the Redis the server keeps its sessions in.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runAuditCommand } from '../../src/commands/audit.ts';
+import type { CommandIo } from '../../src/commands/command.ts';
+import { runMigrateCommand } from '../../src/commands/migrate.ts';
+import { runSessionsCommand } from '../../src/commands/sessions.ts';
+import { runLimitsCommand } from '../../src/commands/limits.ts';
 import { applyMigrations } from '../../src/storage/migrations.ts';
 import { openDatabase } from '../../src/storage/sqlite/connection.ts';
 import { useTempDir, writeFiles } from '../helpers/temp-dir.ts';
-import { nodeTs } from '../helpers/node-ts.ts';
+import { runCommand, spawnCommand } from '../helpers/run-command.ts';
+import type { Outcome } from '../helpers/run-command.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const MIGRATIONS = path.join(REPO_ROOT, 'migrations');
+const COMMANDS: Record<string, (io: CommandIo) => Promise<number>> = { migrate: runMigrateCommand, audit: runAuditCommand, sessions: runSessionsCommand, limits: runLimitsCommand };
 
-type Outcome = { code: number; stdout: string; stderr: string };
-
-/** Runs `npm run <command>` as an admin would in `cwd`, with only the environment given; the output as it is. */
-async function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Outcome> {
-  const childEnv = { PATH: process.env.PATH ?? '', MIGRATIONS_DIR: MIGRATIONS, ...env };
-  return promisify(execFile)(process.execPath, nodeTs(path.join(REPO_ROOT, `src/commands/${command}.ts`), ...args), { env: childEnv, cwd }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: Outcome) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
+/** Runs `npm run <command>` in this process as an admin would in `cwd`, with only the environment given; the output as it is. */
+function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Outcome> {
+  return runCommand(COMMANDS[command], args, { MIGRATIONS_DIR: MIGRATIONS, ...env }, cwd);
 }
 
 const firstLine = (text: string) => text.split('\n')[0];
@@ -35,11 +34,12 @@ function migratedDatabase(file: string): void {
 describe('the line each admin command prints first', () => {
   const tempDir = useTempDir();
 
-  it('names the SQLite file (absolute) that DATABASE_URL in .env points to, for migrate, audit and sessions alike', async () => {
+  it('names the SQLite file (absolute) that DATABASE_URL in .env points to, for migrate, audit, sessions and limits alike', async () => {
     const dir = writeFiles(tempDir(), { '.env': 'DATABASE_URL=sqlite:from-env.db\n' });
     const expected = `database: SQLite ${path.join(dir, 'from-env.db')}`;
 
-    const migrate = await run('migrate', [], dir);
+    // migrate as a Node process (`npm run migrate` in that folder), the others in this one
+    const migrate = await spawnCommand(path.join(REPO_ROOT, 'src/commands/migrate.ts'), [], { MIGRATIONS_DIR: MIGRATIONS }, dir);
     expect(migrate.code).toBe(0);
     expect(firstLine(migrate.stdout)).toBe(expected);
     expect(migrate.stdout.split('\n')[1]).toBe('applied 0001_init.sql');
@@ -51,6 +51,17 @@ describe('the line each admin command prints first', () => {
     const sessions = await run('sessions', ['--list', 'nobody@example.com'], dir);
     expect(sessions.code).toBe(1);
     expect(firstLine(sessions.stdout)).toBe(`${expected}; sessions and counters: in the database`);
+
+    const limits = await run('limits', ['--show', 'nobody@example.com'], dir);
+    expect(limits.code).toBe(1);
+    expect(firstLine(limits.stdout)).toBe(`${expected}; sessions and counters: in the database`);
+  });
+
+  it('reads .env in-process without touching this process’s environment (tests share their workers)', async () => {
+    const dir = writeFiles(tempDir(), { '.env': 'DATABASE_URL=sqlite:from-env.db\nREDIS_KEY_PREFIX=from-env:\n' });
+    const before = { DATABASE_URL: process.env.DATABASE_URL, REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX };
+    expect((await run('migrate', [], dir)).code).toBe(0);
+    expect({ DATABASE_URL: process.env.DATABASE_URL, REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX }).toEqual(before);
   });
 
   it('names the demo database when nothing is configured, as the server would use it', async () => {
@@ -71,6 +82,11 @@ describe('the line each admin command prints first', () => {
     );
     expect(sessions.stderr).toMatch(/^sessions: could not reach Redis: /);
     expect(`${sessions.stdout}${sessions.stderr}`).not.toContain('s3cret-pass');
+    // the counters are where the sessions are: limits reads the same Redis
+    const limits = await run('limits', ['--show', 'alice@example.com'], tempDir());
+    expect(limits.code).toBe(1);
+    expect(firstLine(limits.stdout)).toBe(firstLine(sessions.stdout));
+    expect(`${limits.stdout}${limits.stderr}`).not.toContain('s3cret-pass');
   });
 
   it('names the PostgreSQL database and server, never the password, even when it cannot be reached', async () => {

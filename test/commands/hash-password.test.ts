@@ -1,7 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { verifyPassword } from '../../src/accounts/passwords.ts';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHashPasswordCommand } from '../../src/commands/hash-password.ts';
+import { setPasswordHashCostForTests, verifyPassword } from '../../src/accounts/passwords.ts';
+import { TEST_HASH_COST } from '../cheap-password-hashing.ts';
 import { nodeTs } from '../helpers/node-ts.ts';
 
 const COMMAND = path.resolve(import.meta.dirname, '../../src/commands/hash-password.ts');
@@ -9,19 +12,23 @@ const ARGON2ID_HASH = /^\$argon2id\$v=19\$[^$\s]+\$[^$\s]+\$[^$\s]+$/;
 
 type Outcome = { code: number | null; stdout: string; stderr: string };
 
-/** Runs the command with `input` piped to stdin, as `echo pw | npm run hash-password` would. */
-function hashPiped(input: string): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, nodeTs(COMMAND), { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
+/** Runs the command in this process with `input` as its stdin, as `echo pw | npm run hash-password` would. */
+async function hashPiped(input: string): Promise<Outcome> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runHashPasswordCommand({
+    stdin: Readable.from([input]),
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
   });
+  return { code, stdout, stderr };
 }
+
+// The spawned command (the terminal tests below, its smoke tests) and the in-process one hash at
+// the production cost; needsRehash: false below checks it against the production parameters,
+// not the tests' cheap ones (test/cheap-password-hashing.ts).
+beforeAll(() => setPasswordHashCostForTests());
+afterAll(() => setPasswordHashCostForTests(TEST_HASH_COST));
 
 describe('npm run hash-password, piped', () => {
   it('prints only an argon2id hash of the first line, which verifyPassword accepts', async () => {
@@ -41,6 +48,21 @@ describe('npm run hash-password, piped', () => {
 
     const noNewline = (await hashPiped('no newline at end')).stdout.trimEnd();
     expect((await verifyPassword(noNewline, 'no newline at end')).ok).toBe(true);
+  });
+
+  it('runs as a Node process, as npm run hash-password starts it: a piped password gives its hash', async () => {
+    const outcome = await new Promise<Outcome>((resolve, reject) => {
+      const child = spawn(process.execPath, nodeTs(COMMAND), { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end('correct horse battery\n');
+    });
+    expect(outcome).toMatchObject({ code: 0, stderr: '' });
+    expect(await verifyPassword(outcome.stdout.trimEnd(), 'correct horse battery')).toEqual({ ok: true, needsRehash: false });
   });
 
   it('refuses an empty password with exit 1 and no hash', async () => {

@@ -1,28 +1,18 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
+import { runMigrateCommand } from '../../src/commands/migrate.ts';
 import { useTempDir, writeFiles } from '../helpers/temp-dir.ts';
-import { nodeTs } from '../helpers/node-ts.ts';
 import { withoutBackendsLine } from '../helpers/command-output.ts';
+import { runCommand, spawnCommand } from '../helpers/run-command.ts';
+import type { Outcome } from '../helpers/run-command.ts';
 
 const COMMAND = path.resolve(import.meta.dirname, '../../src/commands/migrate.ts');
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
-type Outcome = { code: number; stdout: string; stderr: string };
-
-async function migrate(env: Record<string, string>, cwd = REPO_ROOT): Promise<Outcome> {
-  // Only what the test sets: no DATABASE_URL from the surrounding shell may leak in.
-  const childEnv = { PATH: process.env.PATH ?? '', ...env };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, nodeTs(COMMAND), { env: childEnv, cwd });
-    return withoutBackendsLine({ code: 0, stdout, stderr });
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return withoutBackendsLine({ code: failed.code, stdout: failed.stdout, stderr: failed.stderr });
-  }
-}
+/** Runs the command in this process, with only what the test sets: no DATABASE_URL from the surrounding shell may leak in. */
+const migrate = async (env: Record<string, string>, cwd = REPO_ROOT): Promise<Outcome> =>
+  withoutBackendsLine(await runCommand(runMigrateCommand, [], env, cwd));
 
 describe('npm run migrate (src/commands/migrate.ts)', () => {
   const tempDir = useTempDir();
@@ -76,6 +66,7 @@ describe('npm run migrate (src/commands/migrate.ts)', () => {
     expect(outcome.stderr).not.toMatch(/\n\s+at /);
   });
 
+  // Also the smoke test of the command as `npm run migrate` starts it: two real Node processes.
   it('applies each migration exactly once when two processes start together', async () => {
     const files: Record<string, string> = {};
     for (let i = 1; i <= 20; i++) {
@@ -84,7 +75,7 @@ describe('npm run migrate (src/commands/migrate.ts)', () => {
     }
     const dir = writeFiles(path.join(tempDir(), 'migrations'), files);
     const env = { DATABASE_URL: `sqlite:${tempDir()}/app.db`, MIGRATIONS_DIR: dir };
-    const [a, b] = await Promise.all([migrate(env), migrate(env)]);
+    const [a, b] = await Promise.all([spawnCommand(COMMAND, [], env, REPO_ROOT), spawnCommand(COMMAND, [], env, REPO_ROOT)]);
     expect([a.code, b.code, a.stderr, b.stderr]).toEqual([0, 0, '', '']);
     const applied = `${a.stdout}${b.stdout}`.split('\n').filter((line) => line.startsWith('applied ')).sort();
     expect(applied).toEqual(Object.keys(files).sort().map((name) => `applied ${name}`));

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/storage/sqlite/connection.ts';
 import type { Database } from '../../src/storage/sqlite/connection.ts';
@@ -9,8 +7,10 @@ import { sessionRules } from '../../src/signin/state.ts';
 import { createSqliteSessionStore } from '../../src/storage/sqlite/session-store.ts';
 import { useTempDir, writeFiles } from '../helpers/temp-dir.ts';
 import { HOUR, inAnHour, setSession } from '../helpers/session-calls.ts';
-import { nodeTs } from '../helpers/node-ts.ts';
+import { runSessionsCommand } from '../../src/commands/sessions.ts';
 import { withoutBackendsLine } from '../helpers/command-output.ts';
+import { runCommand, spawnCommand } from '../helpers/run-command.ts';
+import type { Outcome } from '../helpers/run-command.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const MIGRATIONS = path.join(REPO_ROOT, 'migrations');
@@ -18,23 +18,9 @@ const MINUTE = 60_000;
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 const SAFARI = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 
-type Outcome = { code: number; stdout: string; stderr: string };
-
-/** Runs the real command as `npm run sessions -- …` would, with only the environment given. */
-async function sessions(args: string[], env: Record<string, string>, cwd = REPO_ROOT): Promise<Outcome> {
-  const childEnv = { PATH: process.env.PATH ?? '', ...env };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      nodeTs(path.join(REPO_ROOT, 'src/commands/sessions.ts'), ...args),
-      { env: childEnv, cwd },
-    );
-    return withoutBackendsLine({ code: 0, stdout, stderr });
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return withoutBackendsLine({ code: failed.code, stdout: failed.stdout, stderr: failed.stderr });
-  }
-}
+/** Runs the command in this process as `npm run sessions -- …` would, with only the environment given. */
+const sessions = async (args: string[], env: Record<string, string>, cwd = REPO_ROOT): Promise<Outcome> =>
+  withoutBackendsLine(await runCommand(runSessionsCommand, args, env, cwd));
 
 const signedIn = (userId: number, startedAgo: number, seenAgo: number, more: Record<string, unknown> = {}) => ({
   signedIn: { userId, epoch: 1, signedInAt: Date.now() - startedAgo, seenAt: Date.now() - seenAgo, handle: 'SECRET-HANDLE', ...more },
@@ -85,6 +71,14 @@ describe('npm run sessions (src/commands/sessions.ts)', () => {
       for (const line of lines.slice(1, -1)) expect(line.slice(column - 2, column + 1)).toMatch(/^ {2}\S$/);
     }
     expect(lines.at(-1)).toBe('3 sessions for alice@example.com');
+  });
+
+  it('runs as a Node process, as npm run sessions starts it: the same output and exit code as in-process', async () => {
+    const env = await seeded();
+    const spawned = await spawnCommand(path.join(REPO_ROOT, 'src/commands/sessions.ts'), ['--list', 'alice@example.com'], env, REPO_ROOT);
+    expect(spawned).toEqual(await runCommand(runSessionsCommand, ['--list', 'alice@example.com'], env, REPO_ROOT));
+    expect(spawned.stdout).toMatch(/\n3 sessions for alice@example\.com\n$/);
+    expect(await spawnCommand(path.join(REPO_ROOT, 'src/commands/sessions.ts'), ['--lost'], env, REPO_ROOT)).toMatchObject({ code: 2 });
   });
 
   it('never prints session IDs, handles, secrets or hashes', async () => {

@@ -6,9 +6,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
+import { TEST_HASH_COST } from '../cheap-password-hashing.ts';
 import { ALICE, SESSION_SECRET, seededDir, simulatorOptions, verifyEnv } from '../helpers/test-app.ts';
 import { MIGRATIONS, freePort, startServer } from '../helpers/server-process.ts';
 import { asAdmin, urlOf } from '../storage/postgres/fresh-database.ts';
+import { setPasswordHashCostForTests } from '../../src/accounts/passwords.ts';
 import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 import type { VerifySimulator } from '../../src/verify-simulator/index.ts';
 import { mainText, openPage, submitCode, submitPassword } from './helpers.ts';
@@ -27,6 +29,8 @@ describe('behind nginx, as deployed', () => {
   const database = `t_nginx_${process.pid}`;
 
   beforeAll(async () => {
+    // As deployed: Alice's seeded hash at the production cost too, not the suite's test cost.
+    setPasswordHashCostForTests();
     [browser, sim, dir] = await Promise.all([
       chromium.launch({
         executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -46,6 +50,7 @@ describe('behind nginx, as deployed', () => {
       await c.query(`DROP DATABASE IF EXISTS ${database}`);
     });
     rmSync(dir, { recursive: true, force: true });
+    setPasswordHashCostForTests(TEST_HASH_COST);
   });
 
   it('signs in end to end over https through two production instances: __Host- cookies, one HSTS header, the client address nginx saw, and a stopped instance is stepped around', async () => {

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { ALICE, startTestApp } from '../helpers/test-app.ts';
@@ -144,7 +144,8 @@ export interface BrowserSuite {
 /**
  * Registers a browser test file's hooks: one browser for the file; per test a fresh served app (so
  * each test starts with Alice's send budgets and throttles untouched) and a fresh watched page; and
- * the check that the test left no console error or CSP violation.
+ * the check that the test left no console error or CSP violation. The app runs in the test's own
+ * process, so `served.t.moveClock` moves its clock (and real time returns after each test).
  */
 export function useBrowserSuite(api: Api, contextOptions: BrowserContextOptions = {}): BrowserSuite {
   let browser: Browser | undefined;
@@ -160,6 +161,7 @@ export function useBrowserSuite(api: Api, contextOptions: BrowserContextOptions 
     [served, watched] = await Promise.all([serveTestApp(api), openPage(browser as Browser, contextOptions)]);
   });
   afterEach(async () => {
+    vi.useRealTimers(); // a test that moved the served app's clock (TestApp.moveClock)
     await watched?.context.close();
     await served?.close();
     served = undefined;

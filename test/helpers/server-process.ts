@@ -8,16 +8,23 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach } from 'vitest';
 import { createCookieJar } from './cookie-jar.ts';
 import { nodeTs } from './node-ts.ts';
 
 export const SERVER = resolve('src/server.ts');
 export const MIGRATIONS = resolve('migrations');
+/**
+ * A timeout for a test that starts server processes: each hashes at the production cost and shares
+ * the cores with the other test worker; on a loaded 2-core machine a start alone took over 10 s.
+ */
+export const SPAWNED_SERVER_TEST_MS = 60_000;
 const running: ChildProcessWithoutNullStreams[] = [];
 /** Folders removed after each test (a test may add its own). */
 export const folders: string[] = [];
-afterEach(async () => {
+// Registered for every test file by test/stop-servers.ts (a setup file): with `isolate: false`
+// this module is evaluated once per worker, so a hook registered here would cover only the first
+// file that imports it.
+export async function stopServersAndRemoveFolders(): Promise<void> {
   const stillRunning = running.splice(0).filter((child) => child.exitCode === null && child.signalCode === null);
   await Promise.all(
     stillRunning.map((child) => {
@@ -27,7 +34,7 @@ afterEach(async () => {
     }),
   );
   for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+}
 
 /** A TCP port on 127.0.0.1 that nothing listens on (the OS's pick, closed again for the caller to take). */
 export async function freePort(): Promise<number> {
@@ -49,7 +56,8 @@ export function startServer(env: Record<string, string>) {
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  const waitFor = async (pattern: RegExp, ms = 10_000) => {
+  // 30 s: a start on a loaded 2-core machine, beside the other test worker, has taken over 10 s.
+  const waitFor = async (pattern: RegExp, ms = 30_000) => {
     for (const start = Date.now(); Date.now() - start < ms; await new Promise((r) => setTimeout(r, 50))) {
       const match = pattern.exec(stdout);
       if (match) return match;

@@ -35,6 +35,16 @@ describe('changing the password', () => {
     expect((await c.get('/')).body).toContain('href="/account/password"');
   });
 
+  it('words every rule the change checks in the hint under the new password field', async () => {
+    const t = await start({ api: 'v2' });
+    const c = await signedIn(t);
+    const hint = /<p id="new_password_rules" class="hint">([^<]*)<\/p>/.exec((await c.get('/account/password')).body)?.[1] ?? '';
+    expect(hint).toContain('At least 12 characters');
+    expect(hint).toContain('must not contain your email address or the part of it before the @');
+    expect(hint).toMatch(/commonly used password \(spaces and letter case are ignored when we compare\)/);
+    expect(hint).toContain('must differ from your current one');
+  });
+
   it('refuses a new password that breaks a rule with 400, naming the rule, and keeps the old one', async () => {
     const t = await start({ api: 'v2' });
     const c = await signedIn(t);

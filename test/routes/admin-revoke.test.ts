@@ -1,25 +1,25 @@
 // Issue 14, point 1: `npm run sessions -- --revoke EMAIL` against a running app does what "Sign out
 // everywhere" does, and more: every session ends (signed in and pending), every remembered
 // browser is forgotten, a sign-in under way does not outlive it, and the audit log says so. Runs
-// the real command on the app's own backends (SQLite, PostgreSQL, PostgreSQL + Redis).
-import { execFile } from 'node:child_process';
+// the command on the app's own backends (SQLite, PostgreSQL, PostgreSQL + Redis).
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runSessionsCommand } from '../../src/commands/sessions.ts';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { passwordStep, signInWithCode, signOut } from '../helpers/remembering.ts';
 import { pendingClient } from '../helpers/recovery-codes.ts';
 import { auditRows } from '../helpers/audit.ts';
 import { backendEnv, TEST_REDIS } from '../helpers/test-backend.ts';
-import { nodeTs } from '../helpers/node-ts.ts';
 import { withoutBackendsLine } from '../helpers/command-output.ts';
+import { runCommand } from '../helpers/run-command.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
+/** The command in this process (its spawned smoke test is in test/commands/sessions.test.ts); what it printed. */
 async function sessionsCommand(t: TestApp, ...args: string[]) {
-  const env = { PATH: process.env.PATH ?? '', ...(await backendEnv(t.dir)) };
-  const outcome = await promisify(execFile)(process.execPath, nodeTs('src/commands/sessions.ts', ...args), { cwd: REPO_ROOT, env });
+  const outcome = await runCommand(runSessionsCommand, args, await backendEnv(t.dir), REPO_ROOT);
+  if (outcome.code !== 0) throw new Error(`npm run sessions exited ${outcome.code}: ${outcome.stderr}`);
   return withoutBackendsLine(outcome).stdout;
 }
 

@@ -70,6 +70,23 @@ describe('limits on SQLite', () => {
     }
   });
 
+  it('peek reads what a counter spent and when it frees without taking a point; a window that ended reads as nothing; clear deletes', async () => {
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: start });
+    const limits = createSqliteLimits(db, { 'code-account': { points: 3, seconds: 60 } });
+    await limits.consume(['code-account', '1']);
+    await limits.consume(['code-account', '1']);
+    vi.setSystemTime(start + 10_000);
+    expect(await limits.peek(['code-account', '1'], ['code-account', '2'])).toEqual([{ consumed: 2, points: 3, freesInMs: 50_000 }, undefined]);
+    expect(await limits.peek(['code-account', '1'])).toEqual([{ consumed: 2, points: 3, freesInMs: 50_000 }]); // took nothing
+    vi.setSystemTime(start + 60_001);
+    expect(await limits.peek(['code-account', '1'])).toEqual([undefined]);
+    vi.setSystemTime(start);
+    expect(await limits.clear(['code-account', '1'], ['code-account', '2'])).toBe(1);
+    expect(await limits.peek(['code-account', '1'])).toEqual([undefined]);
+    expect((await limits.consume(['code-account', '1'])).ok).toBe(true);
+  });
+
   it('says how long to wait in words', () => {
     expect(describeWait(1)).toBe('1 second');
     expect(describeWait(30_000)).toBe('30 seconds');

@@ -95,10 +95,12 @@ describe('/verify/check/json', () => {
     const { requestId, code } = await started();
     expect(failureOf(await client.check(`${requestId}0`, code))).toBe('expired');
     expect(lastBody()).toMatchObject({ status: '3', error_text: 'Invalid value for param: request_id' });
+    const sentBefore = h.sim.requests.length;
     for (let i = 0; i < 3; i++) {
+      // Not VERIFY_CODE_LENGTH digits: refused before Vonage (which would answer 3) ever sees it.
       expect(failureOf(await client.check(requestId, '1234567'))).toBe('wrong-code');
-      expect(lastBody()).toMatchObject({ status: '3', error_text: 'Invalid value for param: code' });
     }
+    expect(h.sim.requests.length).toBe(sentBefore);
     expectOk(await client.check(requestId, code));
   });
 
@@ -153,7 +155,8 @@ describe('/verify/control/json cmd=cancel', () => {
 describe('/verify/control/json cmd=trigger_next_event', () => {
   it('0 → ok until 19 → no-more-events; 6 once it is over', async () => {
     const { requestId, code } = await started();
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 1; i++) {
+      // workflow 5 (VERIFY_WORKFLOW's default sms,voice): one re-delivery, by voice
       expectOk(await client.resend(requestId));
       expect(lastBody()).toEqual({ status: '0', command: 'trigger_next_event' });
     }

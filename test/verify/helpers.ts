@@ -1,5 +1,6 @@
 // Shared setup: an RSA key pair, credentials, a simulator with a hand-driven clock, and the real
 // adapters (real SDK, real HTTP) pointed at it.
+import type { DeliverySettings } from '../../src/verify/delivery-settings.ts';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createLegacyVerifyClient } from '../../src/verify/legacy-adapter.ts';
 import { startVerifySimulator, type VerifySimulator, type VerifySimulatorOptions } from '../../src/verify-simulator/index.ts';
@@ -40,6 +41,8 @@ export interface ClientOverrides {
   applicationId: string;
   privateKey: string;
   timeoutMs: number;
+  /** VERIFY_WORKFLOW and friends, as loadConfig makes them (delivery-settings.ts). */
+  delivery: DeliverySettings;
 }
 
 export async function startHarness(extra: Partial<VerifySimulatorOptions> = {}): Promise<Harness> {
@@ -62,7 +65,7 @@ export async function startHarness(extra: Partial<VerifySimulatorOptions> = {}):
     sim,
     clock,
     client(api, o = {}) {
-      const common = { apiHost: sim.url, brand: BRAND, timeoutMs: o.timeoutMs ?? 2000 };
+      const common = { apiHost: sim.url, brand: BRAND, timeoutMs: o.timeoutMs ?? 2000, delivery: o.delivery };
       return api === 'v2'
         ? createV2VerifyClient({
             ...common,

@@ -170,13 +170,13 @@ describe('legacy answers', () => {
     next = scripted;
     seen = [];
     const r =
-      op === 'start' ? await legacy.start(PHONE) : op === 'check' ? await legacy.check(ID1, '1234') : op === 'resend' ? await legacy.resend(ID1) : await legacy.cancel(ID1);
+      op === 'start' ? await legacy.start(PHONE) : op === 'check' ? await legacy.check(ID1, '123456') : op === 'resend' ? await legacy.resend(ID1) : await legacy.cancel(ID1);
     expect(outcome(r)).toBe(expected);
     expect(seen).toHaveLength(1);
     expect(seen[0].auth).toBe(`Basic ${Buffer.from(`${API_KEY}:${API_SECRET}`).toString('base64')}`);
     const wanted = {
-      start: ['/verify/json', { number: PHONE.slice(1), brand: 'Acme', code_length: 6 }],
-      check: ['/verify/check/json', { request_id: ID1, code: '1234' }],
+      start: ['/verify/json', { number: PHONE.slice(1), brand: 'Acme', code_length: 6, lg: 'en-us', workflow_id: 5 }],
+      check: ['/verify/check/json', { request_id: ID1, code: '123456' }],
       resend: ['/verify/control/json', { request_id: ID1, cmd: 'trigger_next_event' }],
       cancel: ['/verify/control/json', { request_id: ID1, cmd: 'cancel' }],
     }[op];

@@ -67,9 +67,9 @@ export async function openPostgresBackend(
     pruneAudit: (retentionDays) => prunePostgresAuditLog(pool, retentionDays),
     auditTrail: createPostgresAuditTrail(pool),
     async findAnyAccount(email) {
-      const rows = await query<{ id: number; email: string; sessionEpoch: number; disabled: number }>(
+      const rows = await query<{ id: number; email: string; phone: string; sessionEpoch: number; disabled: number }>(
         pool,
-        `SELECT id, email, session_epoch AS "sessionEpoch", disabled FROM users WHERE ${SAME_EMAIL}`,
+        `SELECT id, email, phone, session_epoch AS "sessionEpoch", disabled FROM users WHERE ${SAME_EMAIL}`,
         [email],
       );
       return rows[0] && { ...rows[0], disabled: rows[0].disabled !== 0 };

@@ -30,5 +30,7 @@ export function createRedisLimits(client: Redis, keyPrefix: string, overrides: P
     refund: (...entries) => limits.refund(...entries).catch(rethrowRedisFailure),
     penalize: (name, key) => limits.penalize(name, key).catch(rethrowRedisFailure),
     reset: (...entries) => limits.reset(...entries).catch(rethrowRedisFailure),
+    peek: (...entries) => limits.peek(...entries).catch(rethrowRedisFailure),
+    clear: (...entries) => limits.clear(...entries).catch(rethrowRedisFailure),
   };
 }

@@ -51,8 +51,8 @@ function sqliteBackend(db: Database, applied: string[], options: StateOptions): 
   const ping = db.prepare('SELECT 1');
   // `email = ?` compares with the column's NOCASE collation, disabled accounts included.
   // `email = ?` compares with the column's NOCASE collation, as the account store does.
-  const findByEmail = db.prepare<[string], { id: number; email: string; sessionEpoch: number; disabled: number }>(
-    'SELECT id, email, session_epoch AS sessionEpoch, disabled FROM users WHERE email = ?',
+  const findByEmail = db.prepare<[string], { id: number; email: string; phone: string; sessionEpoch: number; disabled: number }>(
+    'SELECT id, email, phone, session_epoch AS sessionEpoch, disabled FROM users WHERE email = ?',
   );
   const moveAnyEpoch = db.prepare<[number]>(`UPDATE users SET session_epoch = ${NEXT_SESSION_EPOCH} WHERE id = ?`);
   const insertUser = db.prepare<[string, string, string, number]>(

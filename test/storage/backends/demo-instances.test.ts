@@ -3,15 +3,16 @@
 // sure the demo account exists; the database's unique index decides which one creates it, and
 // the other starts as well instead of dying on a duplicate key.
 import { describe, expect, it } from 'vitest';
-import { freePort, startServer } from '../../helpers/server-process.ts';
+import { SPAWNED_SERVER_TEST_MS, freePort, startServer } from '../../helpers/server-process.ts';
 import { backendEnv, sqlOn } from '../../helpers/test-backend.ts';
 import { seededDir } from '../../helpers/test-app.ts';
 import { removeAfterTest } from '../../helpers/temp-dir.ts';
 
-describe('demo mode, two instances started together on a fresh database', () => {
+describe('demo mode, two instances started together on a fresh database', { timeout: SPAWNED_SERVER_TEST_MS }, () => {
   it('both start, and there is one demo account', async () => {
     const dir = removeAfterTest(await seededDir());
-    const env = await backendEnv(dir);
+    // an empty database (not the run's migrated template): both instances migrate it at start
+    const env = await backendEnv(dir, { migrated: false });
     const [portA, portB] = [await freePort(), await freePort()];
     const a = startServer({ ...env, PORT: String(portA) });
     const b = startServer({ ...env, PORT: String(portB) });

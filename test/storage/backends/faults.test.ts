@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ALICE, SESSION_SECRET, seededDir, simulatorOptions, useTestApps, verifyEnv } from '../../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../../helpers/test-app.ts';
-import { MIGRATIONS, browser, freePort, startServer } from '../../helpers/server-process.ts';
+import { MIGRATIONS, SPAWNED_SERVER_TEST_MS, browser, freePort, startServer } from '../../helpers/server-process.ts';
 import { TEST_REDIS, backendEnv } from '../../helpers/test-backend.ts';
 import { removeAfterTest } from '../../helpers/temp-dir.ts';
 import { startOutageProxy, terminateConnections } from '../postgres/fresh-database.ts';
@@ -235,7 +235,7 @@ describe('backend faults, app-level', () => {
     }
   });
 
-  it('on SIGTERM during a code check in flight, the check completes, new connections are refused, and the process exits 0 within 10 s', async () => {
+  it('on SIGTERM during a code check in flight, the check completes, new connections are refused, and the process exits 0 within 10 s', { timeout: SPAWNED_SERVER_TEST_MS }, async () => {
     const dir = removeAfterTest(await seededDir());
     const sim = await startVerifySimulator(simulatorOptions({ slowMs: 1500 }));
     try {

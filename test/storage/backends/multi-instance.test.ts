@@ -4,18 +4,19 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALICE, SESSION_SECRET, seededDir, simulatorOptions, verifyEnv } from '../../helpers/test-app.ts';
-import { MIGRATIONS, browser, freePort, startServer } from '../../helpers/server-process.ts';
+import { MIGRATIONS, SPAWNED_SERVER_TEST_MS, browser, freePort, startServer } from '../../helpers/server-process.ts';
 import { backendEnv, sqlOn } from '../../helpers/test-backend.ts';
 import { removeAfterTest } from '../../helpers/temp-dir.ts';
 import { startVerifySimulator } from '../../../src/verify-simulator/index.ts';
 
-describe('several instances on shared backends', () => {
+describe('several instances on shared backends', { timeout: SPAWNED_SERVER_TEST_MS }, () => {
   it('share sign-ins, logouts and budgets, and start together on a fresh database', async () => {
     const dir = removeAfterTest(await seededDir());
     const sim = await startVerifySimulator(simulatorOptions());
     try {
       const env = {
-        ...(await backendEnv(dir)),
+        // an empty database: both instances migrate it at start
+        ...(await backendEnv(dir, { migrated: false })),
         MIGRATIONS_DIR: `${MIGRATIONS}:${join(dir, 'seeds')}`,
         SESSION_SECRET,
         ...verifyEnv('v2', sim.url),

@@ -1,32 +1,26 @@
 // `npm run sessions` on the backends the run names (PostgreSQL, and Redis in `npm run test:redis`):
 // it reads the sessions where the app keeps them and ends them there, for good. The flags, the
 // output and the failures are tested on SQLite in test/commands/sessions.test.ts.
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openBackends } from '../../../src/storage/backends.ts';
 import { parseDatabaseUrl } from '../../../src/storage/database-url.ts';
 import { sessionRules } from '../../../src/signin/state.ts';
+import { runSessionsCommand } from '../../../src/commands/sessions.ts';
 import { removeAfterTest } from '../../helpers/temp-dir.ts';
 import { HASH } from '../postgres/fresh-database.ts';
 import { getSession, HOUR, inAnHour, setSession } from '../../helpers/session-calls.ts';
 import { backendEnv, sqlOn, TEST_REDIS } from '../../helpers/test-backend.ts';
-import { nodeTs } from '../../helpers/node-ts.ts';
 import { withoutBackendsLine } from '../../helpers/command-output.ts';
+import { runCommand } from '../../helpers/run-command.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 
-async function sessions(args: string[], env: Record<string, string>) {
-  const childEnv = { PATH: process.env.PATH ?? '', ...env };
-  return promisify(execFile)(process.execPath, nodeTs('src/commands/sessions.ts', ...args), { cwd: REPO_ROOT, env: childEnv }).then(
-    ({ stdout, stderr }) => withoutBackendsLine({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => withoutBackendsLine({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
-}
+/** The command in this process (its spawned smoke test is in test/commands/sessions.test.ts). */
+const sessions = async (args: string[], env: Record<string, string>) => withoutBackendsLine(await runCommand(runSessionsCommand, args, env, REPO_ROOT));
 
 describe(`npm run sessions on ${TEST_REDIS ? 'PostgreSQL + Redis' : 'the database'}`, () => {
   it('lists an account’s sessions from where the app keeps them, and --revoke ends them there for good', async () => {

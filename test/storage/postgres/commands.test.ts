@@ -1,15 +1,14 @@
 // DATABASE_URL=postgres://… for the admin's commands: parsing it, and `npm run audit` on PostgreSQL.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { createPostgresAuditTrail } from '../../../src/storage/postgres/audit-log.ts';
 import { createPool } from '../../../src/storage/postgres/pool.ts';
 import { describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../../src/storage/database-url.ts';
 import { applyPostgresMigrations } from '../../../src/storage/postgres/migrations.ts';
 import { HASH, REPO_MIGRATIONS, sql, useFreshDatabases } from './fresh-database.ts';
-import { nodeTs } from '../../helpers/node-ts.ts';
+import { runAuditCommand } from '../../../src/commands/audit.ts';
 import { withoutBackendsLine } from '../../helpers/command-output.ts';
+import { runCommand } from '../../helpers/run-command.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 const MINUTE = 60_000;
@@ -24,13 +23,8 @@ async function readAuditTrail(url: string, since: string, account?: string) {
   }
 }
 
-async function audit(args: string[], env: Record<string, string>) {
-  const childEnv = { PATH: process.env.PATH ?? '', ...env };
-  return promisify(execFile)(process.execPath, nodeTs('src/commands/audit.ts', ...args), { cwd: REPO_ROOT, env: childEnv }).then(
-    ({ stdout, stderr }) => withoutBackendsLine({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => withoutBackendsLine({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
-}
+/** The command in this process (its spawned smoke test is in test/commands/audit.test.ts). */
+const audit = async (args: string[], env: Record<string, string>) => withoutBackendsLine(await runCommand(runAuditCommand, args, env, REPO_ROOT));
 
 describe('parseDatabaseUrl with PostgreSQL', () => {
   it('accepts postgres:// and postgresql:// URLs, giving the URL as written to pg', () => {

@@ -36,7 +36,7 @@ export async function resendCode(
     const message = cooling ? 'A code was sent moments ago. You can ask for another soon.' : 'Too many codes have been sent to your phone.';
     return { kind: 'throttled', verdict: send.verdict, message };
   }
-  const result = await resendOrRestart(deps, request, code, account.phone);
+  const result = await resendOrRestart(deps, request, code, account);
   if (!result.ok) {
     await send.refund(); // nothing went out: no cooldown, no budget spent
     logVerifyFailure(request.log, verify, 'resend', result);
@@ -48,13 +48,13 @@ export async function resendCode(
 }
 
 /** The next delivery of this Verify request; when none is left, a fresh request replaces it. */
-async function resendOrRestart(deps: SendCodeDeps, request: FastifyRequest, code: PendingCode, phone: string): Promise<VerifyResult<{ requestId: string }>> {
+async function resendOrRestart(deps: SendCodeDeps, request: FastifyRequest, code: PendingCode, account: { phone: string; email: string }): Promise<VerifyResult<{ requestId: string }>> {
   const { verify } = deps;
   const result = await verify.resend(code.requestId);
   if (result.ok) return { ok: true, requestId: code.requestId };
   if (result.failure !== 'no-more-events') return result;
   await verify.cancel(code.requestId);
-  const started = await startVerification(verify, phone, request.log);
+  const started = await startVerification(verify, account.phone, request.log, account.email);
   // The old request still running (a cancel refused, or Vonage catching up): no new code went out.
   if (started.ok && started.requestId === code.requestId) return { ok: false, failure: 'concurrent' };
   return started;

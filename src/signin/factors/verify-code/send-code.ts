@@ -36,7 +36,7 @@ export async function sendCode(deps: SendCodeDeps, request: FastifyRequest, acco
     const refusal = { status: 429, message: 'Too many codes have been sent to your phone.', retryAfterMs: send.verdict.retryAfterMs };
     return { ok: false, why: 'throttled', refusal };
   }
-  const started = await startVerification(verify, account.phone, request.log);
+  const started = await startVerification(verify, account.phone, request.log, account.email);
   if (!started.ok) {
     await send.refund(); // nothing was sent: no cooldown, no budget spent
     await audit.record('code-send-failed', request, { userId, detail: started.failure });

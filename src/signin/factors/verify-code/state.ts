@@ -9,6 +9,8 @@ export interface PendingCode {
   requestId: string;
   /** When the latest code was sent (ms since epoch). */
   sentAt: number;
+  /** Deliveries of this Verify request before the latest (0: the first); picks its channel in VERIFY_WORKFLOW. */
+  step?: number;
 }
 
 export type CodeNotice = 'resent';
@@ -31,7 +33,10 @@ export const pendingCode = (request: FastifyRequest): PendingCode | undefined =>
 
 /** A code went out (a first one, or again, possibly under a new Verify request). */
 export function codeSent(request: FastifyRequest, requestId: string, notice?: CodeNotice): void {
-  request.session.verifyCode = { requestId, sentAt: Date.now() };
+  const before = request.session.verifyCode;
+  // The next delivery of the same request moves along the workflow; a new request starts it over.
+  const step = before && before.requestId === requestId ? (before.step ?? 0) + 1 : 0;
+  request.session.verifyCode = { requestId, sentAt: Date.now(), step };
   if (notice) request.session.codeNotice = notice;
 }
 
@@ -53,7 +58,10 @@ export function resendWaitSeconds(code: PendingCode, now = Date.now()): number {
 const CONFIRM_CODE_TTL_MS = 10 * 60 * 1000;
 
 export function confirmCodeSent(request: FastifyRequest, requestId: string): void {
-  request.session.confirmCode = { requestId, sentAt: Date.now() };
+  const before = request.session.confirmCode;
+  // As codeSent: the next delivery of the same request moves along the workflow.
+  const step = before && before.requestId === requestId ? (before.step ?? 0) + 1 : 0;
+  request.session.confirmCode = { requestId, sentAt: Date.now(), step };
 }
 
 /** The confirmation's Verify request, while its code can still be used. */
