@@ -9,7 +9,7 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import { formBody } from './form-schemas.ts';
 import { accountOf } from './signed-in-account.ts';
 import { normalizeEmail } from '../accounts/email.ts';
-import { verifyPassword } from '../accounts/passwords.ts';
+import { checkPasswordUnderBudgets } from '../signin/password-check.ts';
 import { currentRenewal, endRenewal, showCodesOnce, startRenewal } from '../session/recovery-session.ts';
 import { codeShapeError, normalizeCode } from '../verify/code-shape.ts';
 import { describeWait } from '../state/limits.ts';
@@ -49,21 +49,17 @@ export default async function renewalRoutes(app: FastifyInstance, { show }: { sh
     if (!perAddress.ok) return throttled(request, reply, perAddress.retryAfterMs, 'Too many password attempts from your network.');
     if (request.body.password.length === 0) return show(request, reply, 400, { error: 'Enter your password.' });
 
-    const attempt = { email: normalizeEmail(account.email), ip: address, device: app.signIn.cookies.deviceKey(request, account.email) };
-    const reservation = await budgets.reservePassword(attempt);
-    if (!reservation.verdict.ok) {
-      if (reservation.verdict.first) await audit.record('password-throttled', request, { userId, detail: DETAIL });
-      return throttled(request, reply, reservation.verdict.retryAfterMs, 'Too many password attempts.');
-    }
-    // The stored hash as it is now (the gate's copy may be a few seconds old).
-    const current = await accounts.findById(userId);
-    if (!current || !(await verifyPassword(current.passwordHash, request.body.password)).ok) {
-      await audit.record('password-failed', request, { userId, detail: DETAIL });
-      if (budgets.lockedAccount(reservation)) await audit.record('account-locked', request, { userId, detail: 'password' });
-      return show(request, reply, 401, { error: 'That password is not right.' });
-    }
-    await budgets.passwordSucceeded(attempt);
-    await audit.record('password-ok', request, { userId, detail: DETAIL });
+    const checked = await checkPasswordUnderBudgets(request, {
+      email: normalizeEmail(account.email),
+      password: request.body.password,
+      userId,
+      // The stored hash as it is now (the gate's copy may be a few seconds old).
+      account: () => accounts.findById(userId),
+      audit: { throttled: () => DETAIL, failed: { event: 'password-failed', detail: DETAIL }, locked: 'password', ok: { detail: DETAIL } },
+    });
+    if (checked.throttled) return throttled(request, reply, checked.throttled.retryAfterMs, 'Too many password attempts.');
+    if (!checked.ok) return show(request, reply, 401, { error: 'That password is not right.' });
+    const current = checked.account;
 
     const sent = await verifyCode.send(request, current, DETAIL);
     if (!sent.ok) {
