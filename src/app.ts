@@ -75,7 +75,7 @@ export interface BuildOptions {
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   // stdout through a bounded buffer: a reader that stops reading never holds the server.
-  const stdoutLog = options.logStream ? undefined : stdoutLogStream();
+  const stdoutLog = options.logStream ? undefined : stdoutLogStream(config.logBufferBytes);
   const app: FastifyInstance = Fastify({
     ...serverTimeouts(options.serverTimeouts),
     logger: {
