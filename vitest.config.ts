@@ -5,8 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // PostgreSQL and Redis have runs of their own (vitest.backends.config.ts): `npm test` needs nothing but npm install.
     exclude: ['test/e2e/**', 'test/storage/postgres/**', 'test/storage/redis/**', 'test/storage/backends/**', 'node_modules/**'],
-    // Each run gets its own TMPDIR, removed at the end (see the file).
-    globalSetup: ['test/temp-root.ts'],
+    // Each run gets its own TMPDIR, removed at the end (see the file); sqlite-template: one migrated
+    // SQLite file that each test app's database is copied from.
+    globalSetup: ['test/temp-root.ts', 'test/sqlite-template.ts'],
     // argon2 at a test cost (see the file; the production cost stays tested in passwords.test.ts).
     // stop-servers: after each test, the server processes it spawned end (test/helpers/server-process.ts).
     setupFiles: ['test/cheap-password-hashing.ts', 'test/stop-servers.ts'],
@@ -21,10 +22,9 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**'],
-      // server.ts only ever runs as a child process, which the in-process V8 coverage does not see.
-      // The commands (src/commands/) run in-process in their tests through a CommandIo, and count.
+      // server.ts's startServer and the commands (src/commands/) run in-process in their tests, and count.
       // PostgreSQL's and Redis's own code is measured by their runs (vitest.backends.config.ts).
-      exclude: ['src/server.ts', 'src/storage/postgres/**', 'src/storage/redis/**'],
+      exclude: ['src/storage/postgres/**', 'src/storage/redis/**'],
       reporter: ['text-summary', 'text'],
       thresholds: { lines: 90 },
     },

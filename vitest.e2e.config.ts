@@ -7,7 +7,7 @@ export default defineConfig({
     globalSetup: ['test/temp-root.ts'],
     // argon2 at the test cost in the apps served in-process; the servers this suite spawns (behind
     // nginx, demo mode) hash at the production cost, and behind-nginx.test.ts seeds Alice at it.
-    setupFiles: ['test/cheap-password-hashing.ts'],
+    setupFiles: ['test/cheap-password-hashing.ts', 'test/stop-servers.ts'],
     pool: 'forks',
     // Two files at once, each with its own Chromium: a browser test waits on Chromium and the served
     // app in turn, so two overlap well on 2 cores. Measured under load ~10: 207 s one file at a time,

@@ -41,6 +41,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: LogLevel;
+  /** Log bytes that may wait for a slow reader of stdout before new lines are dropped (LOG_BUFFER_BYTES). */
+  logBufferBytes: number;
   database: DatabaseLocation;
   /** Sessions and counters move to Redis when set (REDIS_URL). */
   redisUrl?: string;
@@ -141,6 +143,8 @@ export function loadConfig(env: Env = process.env): Config {
     host: get('HOST') ?? '127.0.0.1',
     port,
     logLevel: parseLogLevel(get('LOG_LEVEL')),
+    // 64 KiB at least: a pipe holds that much anyway; the default is src/http/log-destination.ts's.
+    logBufferBytes: number('LOG_BUFFER_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024, 'bytes'),
     ...storage,
     sessionSecrets: asConfigError(() => loadSessionSecrets(get('SESSION_SECRET'), production, database.kind === 'sqlite' ? database.path : undefined)),
     trustProxy: asConfigError(() => parseTrustProxy(get('TRUST_PROXY'), production)),

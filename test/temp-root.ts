@@ -15,8 +15,15 @@ export default function setup(): () => void {
   const root = mkdtempSync(join(tmpdir(), 'verify-signin-tests-'));
   const saved = TEMP_VARIABLES.map((name) => [name, process.env[name]] as const);
   for (const name of TEMP_VARIABLES) process.env[name] = root;
+  // Node's compile cache for the run: each Node the tests spawn (servers, commands) reuses the
+  // code and stripped TypeScript earlier ones compiled, measured 1.0 -> 0.56 s CPU per start
+  // of src/server.ts. The workers, started after this, inherit it.
+  const savedCache = process.env.NODE_COMPILE_CACHE;
+  process.env.NODE_COMPILE_CACHE = join(root, 'node-compile-cache');
 
   return () => {
+    if (savedCache === undefined) delete process.env.NODE_COMPILE_CACHE;
+    else process.env.NODE_COMPILE_CACHE = savedCache;
     for (const [name, value] of saved) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;

@@ -81,6 +81,21 @@ export function parseFlags(command: string, args: string[], spec: FlagSpec): Fla
   return flags;
 }
 
+/**
+ * Commands of the shape `--ACTION EMAIL` with exactly one of two actions (`sessions --list/--revoke`,
+ * `limits --show/--clear`): which one and its email, or help.
+ */
+export function parseEmailAction<A extends string>(command: string, args: string[], actions: readonly [A, A]): { action: A; email: string } | { action: 'help' } {
+  const [one, other] = actions;
+  const flags = parseFlags(command, args, { [`--${one}`]: 'email', [`--${other}`]: 'email' });
+  if (flags.help) return { action: 'help' };
+  for (const [flag, value] of flags.values) if (value === '') throw new UsageError(`${flag} needs an email`);
+  if (flags.values.size === 2) throw new UsageError(`give --${one} or --${other}, not both`);
+  const [entry] = flags.values;
+  if (!entry) throw new UsageError(`--${one} EMAIL or --${other} EMAIL is required`);
+  return { action: entry[0].slice(2) as A, email: entry[1] };
+}
+
 /** Columns padded to their widest cell, two spaces apart; the last one is not padded. */
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));

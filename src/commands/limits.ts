@@ -11,7 +11,7 @@ import { describeWait, LIMITS } from '../state/limits.ts';
 import type { Spent } from '../state/limits.ts';
 import type { Backends } from '../storage/backends.ts';
 import type { AdminAccount } from '../storage/backend.ts';
-import { formatTable, openCommandBackends, parseFlags, printable, readConfig, runCommand, runWhenMain, UsageError } from './command.ts';
+import { formatTable, openCommandBackends, parseEmailAction, printable, readConfig, runCommand, runWhenMain } from './command.ts';
 import type { CommandIo } from './command.ts';
 
 const USAGE =
@@ -31,17 +31,7 @@ const NOT_COVERED =
   'addresses its audit events came from in the last 15 minutes.\n';
 
 type Action = 'show' | 'clear';
-type Options = { action: Action; email: string } | { action: 'help' };
-
-function parseOptions(args: string[]): Options {
-  const flags = parseFlags('limits', args, { '--show': 'email', '--clear': 'email' });
-  if (flags.help) return { action: 'help' };
-  for (const [flag, value] of flags.values) if (value === '') throw new UsageError(`${flag} needs an email`);
-  if (flags.values.size === 2) throw new UsageError('give --show or --clear, not both');
-  const [entry] = flags.values;
-  if (!entry) throw new UsageError('--show EMAIL or --clear EMAIL is required');
-  return { action: entry[0].slice(2) as Action, email: entry[1] };
-}
+const parseOptions = (args: string[]) => parseEmailAction<Action>('limits', args, ['show', 'clear']);
 
 /** The address keys the account's recent audit events came from: where its password-account-ip counters can be. */
 async function recentAddresses(backends: Backends, account: AdminAccount): Promise<string[]> {

@@ -8,7 +8,7 @@ import { browserName } from '../session/browser-name.ts';
 import { stateOf } from '../signin/state.ts';
 import type { SessionTimes } from '../signin/state.ts';
 import type { AdminAccount } from '../storage/backend.ts';
-import { formatTable, openCommandBackends, parseFlags, printable, readConfig, runCommand, runWhenMain, sessionTimes, UsageError } from './command.ts';
+import { formatTable, openCommandBackends, parseEmailAction, printable, readConfig, runCommand, runWhenMain, sessionTimes } from './command.ts';
 import type { CommandIo } from './command.ts';
 
 const USAGE =
@@ -22,17 +22,7 @@ const USAGE =
   'REDIS_KEY_PREFIX, SESSION_IDLE_MINUTES and SESSION_MAX_HOURS from the environment and .env.\n';
 
 type Action = 'list' | 'revoke';
-type Options = { action: Action; email: string } | { action: 'help' };
-
-function parseOptions(args: string[]): Options {
-  const flags = parseFlags('sessions', args, { '--list': 'email', '--revoke': 'email' });
-  if (flags.help) return { action: 'help' };
-  for (const [flag, value] of flags.values) if (value === '') throw new UsageError(`${flag} needs an email`);
-  if (flags.values.size === 2) throw new UsageError('give --list or --revoke, not both');
-  const [entry] = flags.values;
-  if (!entry) throw new UsageError('--list EMAIL or --revoke EMAIL is required');
-  return { action: entry[0].slice(2) as Action, email: entry[1] };
-}
+const parseOptions = (args: string[]) => parseEmailAction<Action>('sessions', args, ['list', 'revoke']);
 
 /**
  * Runs the action on the account where the app keeps its sessions; every connection is closed,

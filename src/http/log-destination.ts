@@ -11,7 +11,7 @@ import type { FastifyBaseLogger } from 'fastify';
 // A CommonJS module whose typings name the class as a property of the module.
 const { SonicBoom } = sonicBoom;
 
-/** Past this many bytes waiting for the reader, new lines are dropped (and counted), not kept. */
+/** Past this many bytes waiting for the reader, new lines are dropped (and counted), not kept (LOG_BUFFER_BYTES changes it). */
 export const LOG_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -104,14 +104,14 @@ export class BoundedLogStream {
 
 let stdoutStream: BoundedLogStream | undefined;
 
-/** The process's one stdout log stream: every app in the process shares fd 1, and its bound. */
-export function stdoutLogStream(): BoundedLogStream {
+/** The process's one stdout log stream: every app in the process shares fd 1, and the bound the first caller gives. */
+export function stdoutLogStream(maxBytes = LOG_BUFFER_BYTES): BoundedLogStream {
   // Reading process.stdout opens fd 1 as Node's stream, which makes a pipe or socket
   // non-blocking: a full pipe then answers EAGAIN, which sonic-boom tries again on a timer. On a
   // blocking pipe the write would park a thread-pool thread, and process.exit waits for it for ever.
   // (A terminal stays blocking, as Node keeps it.)
   const fd = process.stdout.fd ?? 1;
-  stdoutStream ??= new BoundedLogStream(fd);
+  stdoutStream ??= new BoundedLogStream(fd, maxBytes);
   return stdoutStream;
 }
 

@@ -1,5 +1,5 @@
 // The recent sign-in check's page (src/signin/recent-sign-in.ts sends sensitive actions here):
-// the password again (under the sign-in's password budgets), then a code sent to the account's
+// the password again (under the sign-in's password budgets: signin/password-check.ts), then a code sent to the account's
 // phone (the send budgets, cooldown and allowed countries of a sign-in), checked under the Verify
 // request's lock and the account's code budget. The right code marks the session confirmed (a new
 // session ID, not a new sign-in) and sends the user back to the action's page. A recovery code is
@@ -15,7 +15,8 @@ import { describeWait } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
 import { addressKey } from '../http/address-key.ts';
 import { CONFIRM_PATH, takeConfirmReturnTo } from '../signin/recent-sign-in.ts';
-import { checkPasswordAgain } from '../signin/password-check.ts';
+import { checkPasswordUnderBudgets } from '../signin/password-check.ts';
+import { normalizeEmail } from '../accounts/email.ts';
 import { stillBelongs } from '../signin/state.ts';
 import { readRecoveryCode } from '../signin/factors/recovery-code.ts';
 import { confirmCodeSent, endConfirmCode, pendingConfirmCode } from '../signin/factors/verify-code/state.ts';
@@ -53,8 +54,22 @@ export default async function accountConfirmRoutes(app: FastifyInstance): Promis
     const { password, code } = request.body;
     if (code !== undefined) return checkCode(request, reply, code);
     if (password === undefined) return show(request, reply, 400, 'Enter your password.');
-    const checked = await checkPasswordAgain(request, accountOf(request), password, DETAIL);
-    if (!checked.ok) return show(request, reply, checked.status, checked.message, checked.retryAfterMs);
+    const perAddress = await limits.consume(['password-ip', addressKey(request.ip)]);
+    if (!perAddress.ok) return show(request, reply, 429, 'Too many password attempts from your network.', perAddress.retryAfterMs);
+    if (password.length === 0) return show(request, reply, 400, 'Enter your password.');
+    const { id: userId, email } = accountOf(request);
+    // The sign-in's own password budgets (this browser's device key, else the account's): a wrong
+    // password here brings the lockout as near as a wrong one at /login.
+    const checked = await checkPasswordUnderBudgets(request, {
+      email: normalizeEmail(email),
+      password,
+      userId,
+      // The stored hash as it is now (the gate's copy may be a few seconds old).
+      account: () => accounts.findById(userId),
+      audit: { throttled: () => DETAIL, failed: { event: 'password-failed', detail: DETAIL }, locked: 'password', ok: { detail: DETAIL } },
+    });
+    if (checked.throttled) return show(request, reply, 429, 'Too many password attempts.', checked.throttled.retryAfterMs);
+    if (!checked.ok) return show(request, reply, 401, 'That password is not right.');
     const running = pendingConfirmCode(request);
     if (running) return sendAgain(request, reply, checked.account, running);
     const sent = await verifyCode.send(request, checked.account, DETAIL);

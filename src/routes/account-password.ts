@@ -8,7 +8,8 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import { accountOf } from './signed-in-account.ts';
 import { formBody } from './form-schemas.ts';
 import type { Account } from '../accounts/account-store.ts';
-import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
+import { hashPassword } from '../accounts/passwords.ts';
+import { checkPasswordUnderBudgets } from '../signin/password-check.ts';
 import { normalizeEmail } from '../accounts/email.ts';
 import { MAX_PASSWORD_LENGTH, newPasswordProblem } from '../accounts/new-password-rules.ts';
 import { PASSWORD_CHANGE_PATH } from '../signin/gate.ts';
@@ -30,7 +31,7 @@ const passwordBody = formBody(
 const WRONG_CURRENT = 'Your current password is not right.';
 
 export default async function accountPasswordRoutes(app: FastifyInstance): Promise<void> {
-  const { accounts, audit, budgets, limits } = app;
+  const { accounts, audit, limits } = app;
   const { signIn } = app;
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
 
@@ -70,21 +71,19 @@ export default async function accountPasswordRoutes(app: FastifyInstance): Promi
 
     // The account's password budget, exactly as the password step takes it (this browser's own
     // when it holds the account's device cookie, as a signed-in browser does).
-    const attempt = { email: normalizeEmail(account.email), ip: address, device: signIn.cookies.deviceKey(request, account.email) };
-    const reservation = await budgets.reservePassword(attempt);
-    if (!reservation.verdict.ok) {
-      if (reservation.verdict.first) {
-        await audit.record('password-throttled', request, { userId: account.id, detail: `password-change ${reservation.verdict.limit}` });
-      }
-      return throttled(reply, account, reservation.verdict, 'Too many password attempts.');
-    }
-    const check = await verifyPassword(account.passwordHash, current);
-    if (!check.ok) {
-      await audit.record('password-change-failed', request, { userId: account.id, detail: 'wrong-current-password' });
-      if (budgets.lockedAccount(reservation)) await audit.record('account-locked', request, { userId: account.id, detail: 'password-change' });
-      return showForm(reply, 401, account, WRONG_CURRENT);
-    }
-    await budgets.passwordSucceeded(attempt);
+    const checked = await checkPasswordUnderBudgets(request, {
+      email: normalizeEmail(account.email),
+      password: current,
+      userId: account.id,
+      account: async () => account,
+      audit: {
+        throttled: (limit) => `password-change ${limit}`,
+        failed: { event: 'password-change-failed', detail: 'wrong-current-password' },
+        locked: 'password-change',
+      },
+    });
+    if (checked.throttled) return throttled(reply, account, checked.throttled, 'Too many password attempts.');
+    if (!checked.ok) return showForm(reply, 401, account, WRONG_CURRENT);
 
     const problem = newPasswordProblem(chosen, { email: account.email, current });
     if (problem) return showForm(reply, 400, account, problem);

@@ -4,7 +4,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import { formBody } from './form-schemas.ts';
-import { verifyAgainstDummy, verifyPassword, hashPassword, isArgon2idPhc } from '../accounts/passwords.ts';
+import { hashPassword } from '../accounts/passwords.ts';
+import { checkPasswordUnderBudgets } from '../signin/password-check.ts';
 import { EMAIL_SHAPE, normalizeEmail } from '../accounts/email.ts';
 import { describeWait } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
@@ -18,7 +19,7 @@ const loginBody = formBody(
 const GENERIC_FAILURE = 'That email and password do not match an account.';
 
 export default async function loginRoutes(app: FastifyInstance): Promise<void> {
-  const { accounts, audit, budgets, limits } = app;
+  const { accounts, audit, limits } = app;
   const { signIn } = app;
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
 
@@ -51,28 +52,17 @@ export default async function loginRoutes(app: FastifyInstance): Promise<void> {
       }
       if (password.length === 0) return showForm(reply, 400, { email, error: 'Enter your password.' });
 
-      const attempt = { email, ip: address, device: signIn.cookies.deviceKey(request, email) };
-      const reservation = await budgets.reservePassword(attempt);
-      if (!reservation.verdict.ok) {
-        if (reservation.verdict.first) await audit.record('password-throttled', request, { detail: reservation.verdict.limit });
-        return throttled(reply, reservation.verdict, email, 'Too many attempts.');
-      }
-
-      const account = await accounts.findByEmail(email);
-      const check = account ? await verifyPassword(account.passwordHash, password) : await verifyAgainstDummy(password);
-      if (!account || !check.ok) {
-        if (account && !isArgon2idPhc(account.passwordHash)) {
-          // Stored before migrations/0004 refused such hashes: no password can ever match it.
-          request.log.warn({ userId: account.id }, 'stored password hash is not a whole argon2id hash: this account cannot sign in until an admin replaces it');
-        }
-        await audit.record('password-failed', request, { userId: account?.id });
-        if (budgets.lockedAccount(reservation)) await audit.record('account-locked', request, { userId: account?.id, detail: 'password' });
-        return showForm(reply, 401, { email, error: GENERIC_FAILURE });
-      }
-      await budgets.passwordSucceeded(attempt);
-      await audit.record('password-ok', request, { userId: account.id });
+      const checked = await checkPasswordUnderBudgets(request, {
+        email,
+        password,
+        account: () => accounts.findByEmail(email),
+        audit: { failed: { event: 'password-failed' }, locked: 'password', ok: {} },
+      });
+      if (checked.throttled) return throttled(reply, checked.throttled, email, 'Too many attempts.');
+      if (!checked.ok) return showForm(reply, 401, { email, error: GENERIC_FAILURE });
+      const { account } = checked;
       // Only over the hash just verified: a password change that committed meanwhile stays.
-      if (check.needsRehash && !(await accounts.updatePasswordHash(account.id, await hashPassword(password), account.passwordHash))) {
+      if (checked.needsRehash && !(await accounts.updatePasswordHash(account.id, await hashPassword(password), account.passwordHash))) {
         request.log.info({ userId: account.id }, 'password rehash skipped: the password changed meanwhile');
       }
 

@@ -121,6 +121,8 @@ describe('config', () => {
     [{ SESSION_MAX_HOURS: '1', SESSION_IDLE_MINUTES: '90' }, /^SESSION_MAX_HOURS \(1 h\) is shorter than SESSION_IDLE_MINUTES \(90 min\)/],
     [{ AUDIT_RETENTION_DAYS: '0' }, /^AUDIT_RETENTION_DAYS must be a number of days from 1 to 3650/],
     [{ AUDIT_RETENTION_DAYS: '3651' }, /^AUDIT_RETENTION_DAYS must be a number/],
+    [{ LOG_BUFFER_BYTES: '65535' }, /^LOG_BUFFER_BYTES must be a number of bytes from 65536 to 1073741824, got "65535"/],
+    [{ LOG_BUFFER_BYTES: '4MiB' }, /^LOG_BUFFER_BYTES must be a number of bytes/],
     [{ VERIFY_ALLOWED_COUNTRIES: '1,4x4' }, /^VERIFY_ALLOWED_COUNTRIES: "4x4" is not a country calling code/],
     [{ VERIFY_ALLOWED_COUNTRIES: '044' }, /^VERIFY_ALLOWED_COUNTRIES: "044" is not/],
     [{ VERIFY_ALLOWED_COUNTRIES: '1234' }, /^VERIFY_ALLOWED_COUNTRIES: "1234" is not/],
@@ -138,7 +140,7 @@ describe('config', () => {
 
   it('reads the session, audit and country settings, with their defaults', () => {
     const defaults = loadConfig({ DATABASE_URL: db() });
-    expect(defaults).toMatchObject({ sessionIdleMinutes: 30, sessionMaxHours: 12, auditRetentionDays: 90, verifyAllowedCountries: [], logLevel: 'info' });
+    expect(defaults).toMatchObject({ sessionIdleMinutes: 30, sessionMaxHours: 12, auditRetentionDays: 90, verifyAllowedCountries: [], logLevel: 'info', logBufferBytes: 4 * 1024 * 1024 });
     const set = loadConfig({
       DATABASE_URL: db(),
       SESSION_IDLE_MINUTES: '60',
@@ -146,8 +148,9 @@ describe('config', () => {
       AUDIT_RETENTION_DAYS: '365',
       VERIFY_ALLOWED_COUNTRIES: ' 1, +44,353,44, ',
       LOG_LEVEL: 'WARN',
+      LOG_BUFFER_BYTES: '65536',
     });
-    expect(set).toMatchObject({ sessionIdleMinutes: 60, sessionMaxHours: 1, auditRetentionDays: 365, logLevel: 'warn' });
+    expect(set).toMatchObject({ sessionIdleMinutes: 60, sessionMaxHours: 1, auditRetentionDays: 365, logLevel: 'warn', logBufferBytes: 65536 });
     expect(set.verifyAllowedCountries).toEqual(['1', '44', '353']);
   });
 

@@ -6,5 +6,14 @@ const stripsTypes = Boolean((process.features as { typescript?: string | false }
 
 export const NODE_TS_FLAGS: readonly string[] = stripsTypes ? [] : ['--experimental-strip-types', '--disable-warning=ExperimentalWarning'];
 
+/**
+ * For a spawned Node given an environment of its own: the run's compile cache (test/temp-root.ts),
+ * so it reuses what the Nodes before it compiled.
+ */
+export const compileCacheEnv = (): Record<string, string> => {
+  const dir = process.env.NODE_COMPILE_CACHE;
+  return dir ? { NODE_COMPILE_CACHE: dir } : {};
+};
+
 /** The arguments for `node` to run this `.ts` file with these arguments. */
 export const nodeTs = (file: string, ...args: string[]): string[] => [...NODE_TS_FLAGS, file, ...args];

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { CommandIo } from '../../src/commands/command.ts';
-import { nodeTs } from './node-ts.ts';
+import { compileCacheEnv, nodeTs } from './node-ts.ts';
 
 export type Outcome = { code: number; stdout: string; stderr: string };
 
@@ -27,7 +27,7 @@ export async function runCommand(
 
 export async function spawnCommand(file: string, args: string[], env: Record<string, string>, cwd: string): Promise<Outcome> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, nodeTs(file, ...args), { env: { PATH: process.env.PATH ?? '', ...env }, cwd });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, nodeTs(file, ...args), { env: { PATH: process.env.PATH ?? '', ...compileCacheEnv(), ...env }, cwd });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createCookieJar } from './cookie-jar.ts';
-import { nodeTs } from './node-ts.ts';
+import { compileCacheEnv, nodeTs } from './node-ts.ts';
 
 export const SERVER = resolve('src/server.ts');
 export const MIGRATIONS = resolve('migrations');
@@ -49,7 +49,7 @@ export async function freePort(): Promise<number> {
 export function startServer(env: Record<string, string>) {
   const cwd = mkdtempSync(join(tmpdir(), 'signin-server-'));
   folders.push(cwd);
-  const child = spawn(process.execPath, nodeTs(SERVER), { cwd, env: { PATH: process.env.PATH ?? '', MIGRATIONS_DIR: MIGRATIONS, ...env } });
+  const child = spawn(process.execPath, nodeTs(SERVER), { cwd, env: { PATH: process.env.PATH ?? '', ...compileCacheEnv(), MIGRATIONS_DIR: MIGRATIONS, ...env } });
   running.push(child);
   let stdout = '';
   let stderr = '';

@@ -5,7 +5,7 @@
 // Each app's database lives beside its test folder's name, so a restart test that reuses the
 // folder reuses the database; `dropBackend` removes both.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -24,6 +24,8 @@ interface Marker {
 }
 
 
+/** On a SQLite run, a file already migrated with the repository's migrations (test/sqlite-template.ts). */
+const SQLITE_TEMPLATE = process.env.TEST_SQLITE_TEMPLATE;
 /** On a PostgreSQL run, a database already migrated with the repository's migrations (test/postgres-template.ts). */
 const TEMPLATE = process.env.TEST_TEMPLATE_DATABASE;
 /** The run's databases share a prefix, so the run's end drops any still there (test/postgres-template.ts). */
@@ -31,8 +33,8 @@ const DATABASE_PREFIX = process.env.TEST_DATABASE_PREFIX ?? 't_';
 
 /**
  * The env for an app whose test folder is `dir`: a new database (or the folder's own, on reuse).
- * A new PostgreSQL database is a copy of the run's migrated template, so the app finds only its
- * seeds to apply; `{ migrated: false }` gives an empty one, for a test of migrating at start.
+ * A new PostgreSQL database or SQLite file is a copy of the run's migrated template, so the app
+ * finds only its seeds to apply; `{ migrated: false }` gives an empty one, for a test of migrating at start.
  */
 export async function backendEnv(dir: string, { migrated = true } = {}): Promise<Record<string, string>> {
   const markerFile = join(dir, MARKER);
@@ -44,8 +46,10 @@ export async function backendEnv(dir: string, { migrated = true } = {}): Promise
   }
   if (TEST_REDIS && !marker.redisPrefix) marker.redisPrefix = `t:${randomBytes(6).toString('hex')}:`;
   writeFileSync(markerFile, JSON.stringify(marker));
+  const sqliteFile = join(dir, 'app.db');
+  if (TEST_DATABASE === 'sqlite' && migrated && SQLITE_TEMPLATE && !existsSync(sqliteFile)) copyFileSync(SQLITE_TEMPLATE, sqliteFile);
   const env: Record<string, string> = {
-    DATABASE_URL: marker.database ? urlOf(marker.database) : `sqlite:${join(dir, 'app.db')}`,
+    DATABASE_URL: marker.database ? urlOf(marker.database) : `sqlite:${sqliteFile}`,
   };
   if (marker.redisPrefix) Object.assign(env, { REDIS_URL: REDIS_URL, REDIS_KEY_PREFIX: marker.redisPrefix });
   return env;

@@ -1,25 +1,30 @@
-// The real server process with METRICS_PORT: /metrics answers on its own port from the start,
-// never on the app's, and goes away with the server on SIGTERM; a metrics port already taken stops
-// the start with one line naming METRICS_PORT.
+// The server's start with METRICS_PORT (src/server.ts's startServer, in this process): /metrics
+// answers on its own port from the start, never on the app's, and goes away when the server
+// closes (a SIGTERM closes it: test/server.test.ts); a metrics port already taken stops the start
+// with one line naming METRICS_PORT.
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort, startServer } from '../helpers/server-process.ts';
+import { startInProcess } from '../helpers/started-server.ts';
+import { useTempDir } from '../helpers/temp-dir.ts';
+
+const tempDir = useTempDir();
 
 describe('npm start with METRICS_PORT', () => {
-  it('serves /metrics on its own port while the server runs, and closes it on SIGTERM', async () => {
-    const [port, metricsPort] = [await freePort(), await freePort()];
-    const server = startServer({ PORT: String(port), METRICS_PORT: String(metricsPort) });
-    await server.waitFor(/Server listening/);
-    expect(server.output().stdout).toContain(`metrics at http://127.0.0.1:${metricsPort}/metrics`);
+  it('serves /metrics on its own port while the server runs, and closes it with the server', async () => {
+    const { result, log } = await startInProcess(tempDir(), { METRICS_PORT: '0' });
+    if (!('app' in result)) throw new Error('the server did not start');
+    const { app } = result;
+    const port = app.server.address() as { port: number };
+    const metricsPort = app.metricsAddress()?.port;
+    expect(log()).toContain(`metrics at http://127.0.0.1:${metricsPort}/metrics`);
 
-    expect((await fetch(`http://127.0.0.1:${port}/login`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port.port}/login`)).status).toBe(200);
     const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     expect(scraped.status).toBe(200);
     expect(await scraped.text()).toMatch(/^signin_http_responses_total\{method="GET",route="\/login",status="200"\} 1$/m);
-    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port.port}/metrics`)).status).toBe(404);
 
-    server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
+    await app.close();
     await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
   });
 
@@ -28,9 +33,9 @@ describe('npm start with METRICS_PORT', () => {
     await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
     try {
       const metricsPort = (taken.address() as { port: number }).port;
-      const server = startServer({ PORT: String(await freePort()), METRICS_PORT: String(metricsPort) });
-      expect(await server.exited).toBe(1);
-      expect(server.output().stderr).toContain(`Could not start: METRICS_PORT: cannot listen on 127.0.0.1:${metricsPort} (EADDRINUSE)`);
+      const { result, stderr } = await startInProcess(tempDir(), { METRICS_PORT: String(metricsPort) });
+      expect(result).toEqual({ failed: true });
+      expect(stderr()).toBe(`Could not start: METRICS_PORT: cannot listen on 127.0.0.1:${metricsPort} (EADDRINUSE)\n`);
     } finally {
       await new Promise((done) => taken.close(done));
     }

@@ -10,8 +10,9 @@ const OUTAGES: SimulatorFailureMode[] = ['down', 'slow', 'garbage', 'reset'];
 describe.each<Api>(['v2', 'legacy'])('Verify outages over the %s API', (api) => {
   let t: TestApp;
   beforeEach(async () => {
-    // the app gives up after VERIFY_TIMEOUT_MS=1000; the simulator answers after 1.5 s when slow
-    t = await startTestApp({ api, simulator: { slowMs: 1500 } });
+    // The app gives up after VERIFY_TIMEOUT_MS=400 (not the test apps' 1000: each slow test waits
+    // it out); the simulator answers after 1.5 s when slow, long after.
+    t = await startTestApp({ api, simulator: { slowMs: 1500 }, env: { VERIFY_TIMEOUT_MS: '400' } });
   });
   afterEach(() => t.close());
 
