@@ -200,7 +200,7 @@ async function buildOnBackends(
   await app.register(verifyService, { client: verify, allowedCountries: config.verifyAllowedCountries });
   const cookies = createLoginCookies(names, DEVICE_COOKIE_DAYS);
   const accountCache = createAccountCache(accounts);
-  await app.register(signIn, { names, cookies, store: sessionStore, accountCache, audit, times });
+  await app.register(signIn, { names, cookies, store: sessionStore, accountCache, audit, times, stepUpMs: config.stepUpMinutes * 60_000 });
   await app.register(rememberBrowser, {
     cookieName: names.remember,
     secure: config.production,

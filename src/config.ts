@@ -61,6 +61,8 @@ export interface Config {
   auditRetentionDays: number;
   /** "Remember this browser" skips the code step for this many days; 0 turns the feature off. */
   rememberDeviceDays: number;
+  /** A sensitive action needs a full sign-in or a confirmation (/account/confirm) this recent (STEP_UP_MINUTES). */
+  stepUpMinutes: number;
   /** Calling codes (`['1', '44']`) whose phones may be sent a code; `[]` allows all. See phoneAllowed. */
   verifyAllowedCountries: string[];
   verify: VerifyConfig;
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: asConfigError(() => parseTrustProxy(get('TRUST_PROXY'), production)),
     auditRetentionDays: number('AUDIT_RETENTION_DAYS', 90, 1, 3650, 'days'),
     rememberDeviceDays: number('REMEMBER_DEVICE_DAYS', 30, 0, 365, 'days'),
+    stepUpMinutes: number('STEP_UP_MINUTES', 10, 1, 60, 'minutes'),
     verifyAllowedCountries: asConfigError(() => parseAllowedCountries(get('VERIFY_ALLOWED_COUNTRIES'))),
     verify: loadVerifyConfig(get, production),
     publicOrigin: asConfigError(() => parsePublicOrigin(get('PUBLIC_ORIGIN'), production, port)),

@@ -29,7 +29,8 @@ export type AuditEvent =
   | 'recovery-code-failed'
   | 'recovery-codes-regenerated'
   | 'password-changed'
-  | 'password-change-failed';
+  | 'password-change-failed'
+  | 'step-up-confirmed';
 
 /** Where a request came from, as the trusted proxy saw it. */
 export interface RequestOrigin {

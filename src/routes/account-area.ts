@@ -7,6 +7,7 @@ import homeRoutes from './home.ts';
 import recoveryCodesRoutes from './recovery-codes.ts';
 import accountPasswordRoutes from './account-password.ts';
 import accountSessionsRoutes from './account-sessions.ts';
+import accountConfirmRoutes from './account-confirm.ts';
 
 export default async function accountArea(app: FastifyInstance, options: { sessions: AccountSessions }): Promise<void> {
   app.addHook('onRequest', app.requireSignedIn);
@@ -14,4 +15,5 @@ export default async function accountArea(app: FastifyInstance, options: { sessi
   await app.register(recoveryCodesRoutes);
   await app.register(accountPasswordRoutes);
   await app.register(accountSessionsRoutes, options);
+  await app.register(accountConfirmRoutes);
 }

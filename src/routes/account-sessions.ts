@@ -53,7 +53,9 @@ export default async function accountSessionsRoutes(app: FastifyInstance, option
     return reply.redirect(PAGE, 303);
   });
 
-  typed.post(`${PAGE}/end-others`, { schema: { body: csrfOnlyBody }, preValidation: app.checkCsrf }, async (request, reply) => {
+  // A sensitive action: a full sign-in or a confirmation within STEP_UP_MINUTES (recent-sign-in.ts).
+  const recent = app.requireRecentSignIn(PAGE);
+  typed.post(`${PAGE}/end-others`, { schema: { body: csrfOnlyBody }, preValidation: app.checkCsrf, preHandler: recent }, async (request, reply) => {
     const account = accountOf(request);
     // A new session epoch first: a sign-in that read the account before it (a remembered browser's
     // password step, a code check) makes a session that no longer matches the account, even if it

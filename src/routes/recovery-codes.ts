@@ -1,11 +1,10 @@
-// The recovery-codes page: how many are left and "Make new recovery codes" (password, then a code
-// from the phone: recovery-codes-renewal.ts). New codes, after the first full sign-in or after
+// The recovery-codes page: how many are left and "Make new recovery codes" (behind the recent
+// sign-in check: recovery-codes-renewal.ts). New codes, after the first full sign-in or after
 // making new ones, are not this page's: the first full page the session gets shows them once
 // (src/http/pages.ts and templates/layout.eta), this one included.
 import type { FastifyInstance } from 'fastify';
 import { accountOf } from './signed-in-account.ts';
-import { maskPhone } from '../accounts/mask-phone.ts';
-import { currentRenewal, takeRecoveryNotice } from '../session/recovery-session.ts';
+import { takeRecoveryNotice } from '../session/recovery-session.ts';
 import renewalRoutes, { RECOVERY_CODES_PATH } from './recovery-codes-renewal.ts';
 import type { ShowRecoveryPage } from './recovery-codes-renewal.ts';
 
@@ -14,11 +13,8 @@ export default async function recoveryCodesRoutes(app: FastifyInstance): Promise
 
   const show: ShowRecoveryPage = async (request, reply, status, { error, notice } = {}) => {
     const account = accountOf(request);
-    const renewing = currentRenewal(request) !== undefined;
     return reply.page(status, 'recovery-codes', 'Recovery codes', {
       unused: await recoveryCodes.unusedCount(account.id),
-      renewing,
-      maskedPhone: renewing ? maskPhone(account.phone) : undefined,
       error,
       notice: notice ?? takeRecoveryNotice(request),
     });

@@ -13,21 +13,11 @@ export interface CodesToShow {
   sealed: string;
 }
 
-/** A renewal's code can be used this long after it was sent: as long as a pending sign-in's. */
-const RENEWAL_TTL_MS = 10 * 60 * 1000;
-
-/** "Make new recovery codes": a Verify request started after the password was checked. */
-export interface CodesRenewal {
-  requestId: string;
-  sentAt: number;
-}
-
 declare module 'fastify' {
   interface Session {
     recoveryCodesToShow?: CodesToShow;
     /** Set by a sign-in with a recovery code: how many were left, for the next page to say. */
     recoveryCodesLeft?: number;
-    recoveryRenewal?: CodesRenewal;
   }
 }
 
@@ -70,18 +60,4 @@ export function takeRecoveryNotice(request: FastifyRequest): string | undefined 
   if (left === undefined) return undefined;
   delete request.session.recoveryCodesLeft;
   return `You signed in with a recovery code. ${left} ${left === 1 ? 'code' : 'codes'} left.`;
-}
-
-export function startRenewal(request: FastifyRequest, requestId: string): void {
-  request.session.recoveryRenewal = { requestId, sentAt: Date.now() };
-}
-
-/** The renewal in progress, while its code can still be used (as long as a pending sign-in's). */
-export function currentRenewal(request: FastifyRequest, now = Date.now()): CodesRenewal | undefined {
-  const renewal = request.session.recoveryRenewal;
-  return renewal && now < renewal.sentAt + RENEWAL_TTL_MS ? renewal : undefined;
-}
-
-export function endRenewal(request: FastifyRequest): void {
-  delete request.session.recoveryRenewal;
 }

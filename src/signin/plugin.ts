@@ -16,6 +16,7 @@ import type { SessionTimes, SignedIn } from './state.ts';
 import { createGate } from './gate.ts';
 import { releaseBeforeAnswer } from './release-before-answer.ts';
 import { createFinish } from './complete.ts';
+import { createRequireRecentSignIn } from './recent-sign-in.ts';
 import type { SecondFactor } from './factors/factor.ts';
 import type { SignIn } from './sign-in.ts';
 
@@ -30,10 +31,12 @@ export interface SignInOptions {
   accountCache: AccountCache;
   audit: AuditLog;
   times: SessionTimes;
+  /** STEP_UP_MINUTES in ms: how recent a sign-in or confirmation a sensitive action needs. */
+  stepUpMs: number;
 }
 
 async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promise<void> {
-  const { names, cookies, store, accountCache, audit, times } = options;
+  const { names, cookies, store, accountCache, audit, times, stepUpMs } = options;
   const factors: SecondFactor[] = [];
   const releasedBeforeAnswer = releaseBeforeAnswer(app);
 
@@ -132,6 +135,17 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
       return ended;
     },
 
+    async confirmed(request) {
+      const { sessionId } = request.session;
+      const signedIn = request.session.signedIn as SignedIn;
+      // As at the code step: of this and a parallel logout or "sign out everywhere", one wins.
+      if (!(await store.claim(sessionId, reserveSessionId(request)))) return false;
+      await request.session.regenerate([]);
+      request.session.csrfSecret = app.newCsrfSecret();
+      request.session.signedIn = { ...signedIn, confirmedAt: Date.now() };
+      return true;
+    },
+
     addFactor: (factor) => void factors.push(factor),
     factors,
   };
@@ -153,6 +167,7 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
   });
 
   app.decorate('requireSignedIn', createGate(signIn, accountCache, audit, cookies));
+  app.decorate('requireRecentSignIn', createRequireRecentSignIn(stepUpMs));
 }
 
 export default fp(signInPlugin, { name: 'signin', dependencies: ['@fastify/session', '@fastify/cookie', 'csrf'] });

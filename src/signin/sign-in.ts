@@ -6,6 +6,7 @@ import type { Account } from '../accounts/account-store.ts';
 import type { LoginCookies, NoticeKey } from '../session/login-cookies.ts';
 import type { FactorProof, SecondFactor } from './factors/factor.ts';
 import type { Gate } from './gate.ts';
+import type { RequireRecentSignIn } from './recent-sign-in.ts';
 import type { PendingSignIn, SignInState } from './state.ts';
 
 export type Release = () => Promise<void>;
@@ -52,6 +53,12 @@ export interface SignIn {
    * other sessions ended; undefined when this one had ended meanwhile (a parallel logout).
    */
   endOtherSessions(request: FastifyRequest, account: Account): Promise<number | undefined>;
+  /**
+   * The signed-in user has just given the password and a code again (/account/confirm): a new
+   * session ID and CSRF secret, still signed in, with `confirmedAt` now (not a new sign-in: its
+   * time limits stay). False when this session ended meanwhile (a logout, "sign out everywhere").
+   */
+  confirmed(request: FastifyRequest): Promise<boolean>;
   /** Registers a second factor; asked after the password in registration order. */
   addFactor(factor: SecondFactor): void;
   readonly factors: readonly SecondFactor[];
@@ -63,6 +70,8 @@ declare module 'fastify' {
     signIn: SignIn;
     /** onRequest hook: lets only sessions whose second factor succeeded through, and sets `request.account`. */
     requireSignedIn: Gate;
+    /** A sensitive route's preHandler (recent-sign-in.ts): 303 /account/confirm unless signed in or confirmed recently. */
+    requireRecentSignIn: RequireRecentSignIn;
   }
   interface FastifyRequest {
     /** The signed-in account, read afresh on each protected request (a disabled account is gone). */

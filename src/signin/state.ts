@@ -28,6 +28,12 @@ export interface SignedIn {
   epoch: number;
   /** ms since epoch; the session ends SESSION_MAX_HOURS later whatever happens. */
   signedInAt: number;
+  /**
+   * When the password and a code were last asked again at /account/confirm (ms since epoch): a
+   * sensitive action needs this or `signedInAt` within STEP_UP_MINUTES (recent-sign-in.ts). It
+   * does not move `signedInAt`: a confirmation is not a new sign-in and lengthens nothing.
+   */
+  confirmedAt?: number;
   /** Last request seen, written at most once a minute; idle for SESSION_IDLE_MINUTES ends it. */
   seenAt: number;
   /**

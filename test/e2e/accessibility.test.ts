@@ -121,7 +121,7 @@ describe('accessibility of every page', () => {
     await auditPage(page, 'sessions page with a notice');
   });
 
-  it('the recovery codes: shown once on the home page after the first sign-in, then the step that makes new ones', async () => {
+  it('the recovery codes: shown once on the home page after the first sign-in, then made anew at once (a fresh sign-in)', async () => {
     await suite.served.t.sql('DELETE FROM recovery_codes');
     await signIn();
     expect(page.url()).toBe(url('/'));
@@ -131,10 +131,28 @@ describe('accessibility of every page', () => {
 
     await open('/account/recovery-codes');
     expect(await page.locator('.one-time-codes').count()).toBe(0);
-    await page.getByLabel('Password').fill(ALICE.password);
-    expect(await nextPageStatus(page, () => page.getByRole('button', { name: 'Send me a code' }).click())).toBe(200);
+    await auditPage(page, 'recovery codes page');
+    expect(await nextPageStatus(page, () => page.getByRole('button', { name: 'Make new recovery codes' }).click())).toBe(200);
+    expect(await page.locator('.one-time-codes li').count()).toBe(10);
+    await auditPage(page, 'recovery codes page with new codes shown once');
+  });
+
+  it('the recent sign-in check (/account/confirm): the password form, the code form, a wrong code, by keyboard only', async () => {
+    await signIn();
+    expect(await open('/account/confirm')).toBe(200);
+    await auditPage(page, 'confirm page, password step');
+    await page.keyboard.type(ALICE.password); // the password field has the focus
+    expect(await nextPageStatus(page, () => page.keyboard.press('Enter'))).toBe(200);
+    expect(page.url()).toBe(url('/account/confirm'));
     await page.getByLabel('Code').waitFor();
-    await auditPage(page, 'recovery codes, code step of making new ones');
+    await auditPage(page, 'confirm page, code step');
+    await page.keyboard.type(wrongCodeFor(codeForAlice())); // the code field has the focus
+    expect(await nextPageStatus(page, () => page.keyboard.press('Enter'))).toBe(401);
+    await textOf(page, '[role=alert]');
+    await auditPage(page, 'confirm page with a wrong code');
+    await page.getByLabel('Code').fill(codeForAlice());
+    expect(await nextPageStatus(page, () => page.keyboard.press('Enter'))).toBe(200);
+    expect(page.url()).toBe(url('/'));
   });
 
   it('the password page when a seeded account must change its password (with its first recovery codes), and with an error', async () => {

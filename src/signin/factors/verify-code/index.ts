@@ -19,7 +19,8 @@ export interface VerifyCode {
   send(request: FastifyRequest, account: Account, detail?: string): Promise<SendOutcome>;
   check<T>(request: FastifyRequest, code: CodeToCheck, onRight: () => Promise<T>): Promise<CheckOutcome<T>>;
   hold(request: FastifyRequest, requestId: string): Promise<Release | undefined>;
-  resend(request: FastifyRequest, account: Account, code: PendingCode): Promise<ResendOutcome>;
+  /** `onSent` keeps the Verify request elsewhere than the pending sign-in's (a confirmation's). */
+  resend(request: FastifyRequest, account: Account, code: PendingCode, onSent?: (requestId: string) => void): Promise<ResendOutcome>;
   cancel(request: FastifyRequest, code: PendingCode): Promise<void>;
 }
 
@@ -35,7 +36,7 @@ async function verifyCodeFactor(app: FastifyInstance): Promise<void> {
     send: (request, account, detail) => sendCode(deps, request, account, detail),
     check: (request, code, onRight) => checkUnderLock(deps, request, code, onRight),
     hold: (request, requestId) => holdVerifyCalls(request, deps.budgets, requestId),
-    resend: (request, account, code) => resendCode(deps, request, account, code),
+    resend: (request, account, code, onSent) => resendCode(deps, request, account, code, onSent),
     cancel: (request, code) => cancelCode(deps, request, code),
   };
   app.decorate('verifyCode', verifyCode);

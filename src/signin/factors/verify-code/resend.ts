@@ -17,7 +17,17 @@ export type ResendOutcome =
   | { kind: 'throttled'; verdict: Verdict & { ok: false }; message: string }
   | { kind: 'failed'; outcome: FailureMessage };
 
-export async function resendCode(deps: SendCodeDeps, request: FastifyRequest, account: Account, code: PendingCode): Promise<ResendOutcome> {
+/** `onSent`: where the (possibly new) Verify request is kept; by default the pending sign-in's, its 10 minutes renewed. */
+export async function resendCode(
+  deps: SendCodeDeps,
+  request: FastifyRequest,
+  account: Account,
+  code: PendingCode,
+  onSent = (requestId: string) => {
+    codeSent(request, requestId, 'resent');
+    request.server.signIn.renew(request);
+  },
+): Promise<ResendOutcome> {
   const { verify, budgets, audit } = deps;
   const send = await budgets.reserveSend('resend', { userId: account.id, phone: account.phone, ip: addressKey(request.ip) });
   if (!send.verdict.ok) {
@@ -33,8 +43,7 @@ export async function resendCode(deps: SendCodeDeps, request: FastifyRequest, ac
     return { kind: 'failed', outcome: describeFailure(result.failure) };
   }
   await audit.record('code-resent', request, { userId: account.id });
-  codeSent(request, result.requestId, 'resent');
-  request.server.signIn.renew(request);
+  onSent(result.requestId);
   return { kind: 'sent' };
 }
 

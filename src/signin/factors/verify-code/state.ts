@@ -18,6 +18,11 @@ export type CodeNotice = 'resent';
 declare module 'fastify' {
   interface Session {
     verifyCode?: PendingCode;
+    /**
+     * A signed-in session's confirmation (/account/confirm) under way: the Verify request sent
+     * once the password was right again. Never in a page, a cookie, a URL or a log line.
+     */
+    confirmCode?: PendingCode;
     /** A one-shot message for the code page. */
     codeNotice?: CodeNotice;
   }
@@ -47,4 +52,24 @@ const RESEND_COOLDOWN_MS = LIMITS['send-cooldown'].seconds * 1000;
 /** Whole seconds until "Send a new code" is accepted: the page shows it and code-page.js counts it down. */
 export function resendWaitSeconds(code: PendingCode, now = Date.now()): number {
   return Math.max(0, Math.ceil((code.sentAt + RESEND_COOLDOWN_MS - now) / 1000));
+}
+
+/** A confirmation's code can be used this long after it was sent: as long as a pending sign-in's. */
+const CONFIRM_CODE_TTL_MS = 10 * 60 * 1000;
+
+export function confirmCodeSent(request: FastifyRequest, requestId: string): void {
+  const before = request.session.confirmCode;
+  // As codeSent: the next delivery of the same request moves along the workflow.
+  const step = before && before.requestId === requestId ? (before.step ?? 0) + 1 : 0;
+  request.session.confirmCode = { requestId, sentAt: Date.now(), step };
+}
+
+/** The confirmation's Verify request, while its code can still be used. */
+export function pendingConfirmCode(request: FastifyRequest, now = Date.now()): PendingCode | undefined {
+  const code = request.session.confirmCode;
+  return code && now < code.sentAt + CONFIRM_CODE_TTL_MS ? code : undefined;
+}
+
+export function endConfirmCode(request: FastifyRequest): void {
+  delete request.session.confirmCode;
 }
