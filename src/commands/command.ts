@@ -96,6 +96,9 @@ export function parseEmailAction<A extends string>(command: string, args: string
   return { action: entry[0].slice(2) as A, email: entry[1] };
 }
 
+/** A moment as the commands print it: ISO 8601 in UTC to the second, or '-' when there is none. */
+export const isoTime = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
+
 /** Columns padded to their widest cell, two spaces apart; the last one is not padded. */
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));

@@ -11,7 +11,7 @@ import { describeWait, LIMITS } from '../state/limits.ts';
 import type { Spent } from '../state/limits.ts';
 import type { Backends } from '../storage/backends.ts';
 import type { AdminAccount } from '../storage/backend.ts';
-import { formatTable, openCommandBackends, parseEmailAction, printable, readConfig, runCommand, runWhenMain } from './command.ts';
+import { formatTable, isoTime, openCommandBackends, parseEmailAction, printable, readConfig, runCommand, runWhenMain } from './command.ts';
 import type { CommandIo } from './command.ts';
 
 const USAGE =
@@ -75,13 +75,11 @@ function formatShow(budgets: AccountBudget[], spent: Array<Spent | undefined>, n
     const points = LIMITS[name].points;
     if (!used) return [name, keyedBy, `0 of ${points}`, 'open', '-'];
     const state = used.consumed >= used.points ? 'REFUSING' : 'open';
-    const frees = used.freesInMs >= 0 ? `${time(now + used.freesInMs)} (in ${describeWait(used.freesInMs)})` : 'never (no expiry)';
+    const frees = used.freesInMs >= 0 ? `${isoTime(now + used.freesInMs)} (in ${describeWait(used.freesInMs)})` : 'never (no expiry)';
     return [name, keyedBy, `${Math.min(used.consumed, used.points)} of ${used.points}`, state, frees];
   });
   return `${formatTable(['BUDGET', 'KEYED BY', 'SPENT', 'NOW', 'FREES'], rows.map((row) => row.map(printable)))}\n`;
 }
-
-const time = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 async function main(io: CommandIo): Promise<void> {
   const options = parseOptions(io.args);

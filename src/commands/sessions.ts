@@ -8,7 +8,7 @@ import { browserName } from '../session/browser-name.ts';
 import { stateOf } from '../signin/state.ts';
 import type { SessionTimes } from '../signin/state.ts';
 import type { AdminAccount } from '../storage/backend.ts';
-import { formatTable, openCommandBackends, parseEmailAction, printable, readConfig, runCommand, runWhenMain, sessionTimes } from './command.ts';
+import { formatTable, isoTime, openCommandBackends, parseEmailAction, printable, readConfig, runCommand, runWhenMain, sessionTimes } from './command.ts';
 import type { CommandIo } from './command.ts';
 
 const USAGE =
@@ -72,10 +72,10 @@ function formatList(account: AdminAccount, listed: Listed[], times: SessionTimes
     if (state === 'signed-in' && session.signedIn) {
       const { signedInAt, seenAt, address, userAgent } = session.signedIn;
       const shown = over(session.signedIn) ? 'ended' : 'signed in';
-      rows.push({ at: signedInAt, cells: [shown, time(signedInAt), time(seenAt), printable(address ?? '-'), browserName(userAgent)] });
+      rows.push({ at: signedInAt, cells: [shown, isoTime(signedInAt), isoTime(seenAt), printable(address ?? '-'), browserName(userAgent)] });
     } else if (state === 'pending' && session.pending) {
       const { renewedAt } = session.pending;
-      rows.push({ at: renewedAt, cells: [over(session.pending) ? 'ended' : 'pending', time(renewedAt), '-', '-', '-'] });
+      rows.push({ at: renewedAt, cells: [over(session.pending) ? 'ended' : 'pending', isoTime(renewedAt), '-', '-', '-'] });
     }
   }
   const email = printable(account.email);
@@ -85,8 +85,6 @@ function formatList(account: AdminAccount, listed: Listed[], times: SessionTimes
   const disabled = account.disabled ? ' (the account is disabled: none of them can be used)' : '';
   return `${table}\n${rows.length} session${rows.length === 1 ? '' : 's'} for ${email}${disabled}\n`;
 }
-
-const time = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
 
 async function main(io: CommandIo): Promise<void> {
   const options = parseOptions(io.args);
