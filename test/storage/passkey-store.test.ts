@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_PASSKEYS } from '../../src/accounts/passkey-store.ts';
 import type { NewPasskey, PasskeyStore } from '../../src/accounts/passkey-store.ts';
 import { openBackends } from '../../src/storage/backends.ts';
@@ -28,11 +30,15 @@ const KEY = new Uint8Array(Array.from({ length: 300 }, (_, i) => (i + 256 - 1) %
 describe(`passkeys on ${TEST_DATABASE}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'signin-test-'));
   let backends: Backends;
+  let databaseUrl = '';
+  /** The SQLite file (on a SQLite run). */
+  const databaseFile = () => databaseUrl.slice('sqlite:'.length);
   let store: PasskeyStore;
   let accounts = 0;
 
   beforeAll(async () => {
     const env = await backendEnv(dir);
+    databaseUrl = env.DATABASE_URL;
     backends = await openBackends(
       { database: parseDatabaseUrl(env.DATABASE_URL), migrationsDirs: [MIGRATIONS], redisKeyPrefix: '' },
       { rules: sessionRules({ idleMs: 30 * 60_000, maxMs: 12 * HOUR }, HOUR), limitOverrides: {} },
@@ -123,6 +129,37 @@ describe(`passkeys on ${TEST_DATABASE}`, () => {
     expect(await store.add(passkey(bob), 2)).toMatchObject({ added: { userId: bob } });
   });
 
+  // better-sqlite3 is synchronous: Promise.all above runs the adds one after the other in this
+  // process. Two processes on one file are the race SQLite has; a worker thread stands for the other.
+  it.runIf(TEST_DATABASE === 'sqlite')('holds the limit against another process on the same file: its add, not yet committed, counts', async () => {
+    const alice = await newAccount();
+    for (let i = 0; i < MAX_PASSKEYS - 1; i++) await added(passkey(alice));
+    const signal = new SharedArrayBuffer(8);
+    const other = new Worker(new URL('./passkey-lock-holder.ts', import.meta.url), {
+      workerData: { file: databaseFile(), userId: alice, credentialId: credentialId(), signal },
+    });
+    try {
+      const messages: string[] = [];
+      const committed = new Promise<void>((resolveCommitted, reject) => {
+        other.on('message', (message: string) => {
+          messages.push(message);
+          if (message === 'committed') resolveCommitted();
+        });
+        other.on('error', reject);
+      });
+      await vi.waitFor(() => expect(messages).toContain('holding'));
+      // The other process holds the tenth, uncommitted. This add must wait for it, then count it.
+      Atomics.store(new Int32Array(signal), 0, 1);
+      Atomics.notify(new Int32Array(signal), 0);
+      const eleventh = await store.add(passkey(alice));
+      await committed;
+      expect(eleventh).toEqual({ refused: 'full' });
+      expect(await store.list(alice)).toHaveLength(MAX_PASSKEYS);
+    } finally {
+      await other.terminate();
+    }
+  });
+
   it('registers a credential ID once across every account: the second is `taken`, even when both arrive together', async () => {
     const alice = await newAccount();
     const bob = await newAccount();
@@ -169,8 +206,19 @@ describe(`passkeys on ${TEST_DATABASE}`, () => {
     const bob = await newAccount();
     const gone = await added(passkey(alice));
     const kept = await added(passkey(bob));
-    // sqlOn opens a connection of its own: on SQLite one with foreign keys off, SQLite's default.
-    await sqlOn(dir, 'DELETE FROM users WHERE id = $1', [alice]);
+    if (TEST_DATABASE === 'sqlite') {
+      // As the sqlite3 shell would (foreign keys are off there unless asked for): only the trigger
+      // of migration 0006 removes them then.
+      const db = new Database(databaseFile());
+      try {
+        db.pragma('foreign_keys = OFF');
+        db.prepare('DELETE FROM users WHERE id = ?').run(alice);
+      } finally {
+        db.close();
+      }
+    } else {
+      await sqlOn(dir, 'DELETE FROM users WHERE id = $1', [alice]);
+    }
     expect(await sqlOn(dir, 'SELECT id FROM passkeys WHERE user_id = $1', [alice])).toEqual([]);
     expect(await store.find(alice, gone.credentialId)).toBeUndefined();
     expect(await store.list(bob)).toEqual([kept]);
