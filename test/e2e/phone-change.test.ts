@@ -4,7 +4,7 @@
 // phone's and a desktop's width.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ALICE, mainText, submitCode, submitPassword, textOf, useBrowserSuite, wrongCodeFor } from './helpers.ts';
+import { ALICE, mainText, screenshot, submitCode, submitPassword, textOf, useBrowserSuite, wrongCodeFor } from './helpers.ts';
 import { auditPage, nextPageStatus } from './page-walk.ts';
 
 const NEW_PHONE = '+353851234567';
@@ -32,12 +32,14 @@ describe('changing the phone in a browser', () => {
     expect(await nextPageStatus(page, () => page.getByRole('button', { name: 'Send a code' }).click())).toBe(400);
     expect(await textOf(page, '[role=alert]')).toContain('can’t receive text messages');
     await auditPage(page, 'phone page with an error');
+    await screenshot(page, 'phone-change-error');
 
     await page.getByLabel('New phone number').fill('00353 85 123 4567');
     expect(await nextPageStatus(page, () => page.getByRole('button', { name: 'Send a code' }).click())).toBe(200);
     expect(await mainText(page)).toContain('to your new number, +353 •• ••• 4567');
     expect(await page.getByRole('button', { name: 'Send a new code' }).isDisabled()).toBe(true); // the cooldown, counted down by code-page.js
     await auditPage(page, 'phone page, code step');
+    await screenshot(page, 'phone-change-code-step'); // for a human to look at, as look.test.ts's
     const sim = suite.served.t.sim;
     const code = sim.lastCode(NEW_PHONE) as string;
 
