@@ -2,7 +2,11 @@
 // simulator: behind the recent sign-in check; the new number checked before any Verify request; a
 // code sent to the NEW number under the sign-in's send budgets; only the right code stores it, in
 // one step that ends the other sessions and forgets remembered browsers; races have one winner.
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runLimitsCommand } from '../../src/commands/limits.ts';
+import { backendEnv } from '../helpers/test-backend.ts';
+import { runCommand } from '../helpers/run-command.ts';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { auditCount, auditRows } from '../helpers/audit.ts';
@@ -267,6 +271,19 @@ describe('changing the phone', () => {
     expect((await auditRows(t)).map((row) => [row.event, row.detail])).toContainEqual(['phone-change-failed', 'changed-meanwhile']);
     expect(await isSignedIn(won[0] === a ? one : two)).toBe(true);
     expect(await isSignedIn(won[0] === a ? two : one)).toBe(false);
+  });
+
+  it('npm run limits -- --show reads the send budgets of the phone the account has now', async () => {
+    const t = await start({ api: 'v2' });
+    const c = await signedIn(t);
+    const code = await startChange(t, c);
+    expect((await c.post(PAGE, { code })).headers.location).toBe('/');
+    const shown = await runCommand(runLimitsCommand, ['--show', ALICE.email], await backendEnv(t.dir), resolve(import.meta.dirname, '../..'));
+    expect(shown.code).toBe(0);
+    const row = shown.stdout.split('\n').find((line) => line.startsWith('send-phone-hour '));
+    expect(row).toContain(`phone ${NEW_MASKED}`);
+    expect(row).toMatch(/ 1 of 5 /);
+    expect(shown.stdout).not.toContain('851234567');
   });
 
   it('refuses a change without the CSRF token (403), and sends a visitor who is not signed in to /login', async () => {
