@@ -188,7 +188,7 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
     await audit.record('phone-change-failed', request, { userId, detail: 'changed-meanwhile' });
     const account = await accounts.findById(userId);
     const signedIn = request.session.signedIn;
-    const message = 'Your phone number was changed from another browser meanwhile, so this change was not made.';
+    const message = 'Your phone number was changed meanwhile (in another browser, or by an administrator), so this change was not made.';
     if (account && signedIn && stillBelongs(account, signedIn)) {
       request.account = account; // the page shows the phone as it is now
       return show(request, reply, 409, `${message} Start again if you still want to change it.`);

@@ -265,12 +265,27 @@ describe('changing the phone', () => {
     const lost = [a, b].filter((res) => res.statusCode === 409);
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
-    expect(lost[0].body).toContain('Your phone number was changed from another browser meanwhile');
+    expect(lost[0].body).toContain('Your phone number was changed meanwhile');
     expect(await phoneInDb(t)).toBe(won[0] === a ? NEW_PHONE : OTHER_PHONE);
     expect(await auditCount(t, 'phone-changed')).toBe(1);
     expect((await auditRows(t)).map((row) => [row.event, row.detail])).toContainEqual(['phone-change-failed', 'changed-meanwhile']);
     expect(await isSignedIn(won[0] === a ? one : two)).toBe(true);
     expect(await isSignedIn(won[0] === a ? two : one)).toBe(false);
+  });
+
+  it('a phone an admin changed meanwhile is not overwritten: the right code answers 409 and this browser stays signed in', async () => {
+    const t = await start({ api: 'v2' });
+    const c = await signedIn(t);
+    const code = await startChange(t, c);
+    await c.get(PAGE);
+    await t.sql('UPDATE users SET phone = $1 WHERE email = $2', [OTHER_PHONE, ALICE.email]); // SQL: no epoch move
+    const lost = await c.post(PAGE, { code });
+    expect(lost.statusCode).toBe(409);
+    expect(lost.body).toContain('Start again if you still want to change it.');
+    expect(lost.body).toContain('+44 •••• ••3456'); // the phone as it is now
+    expect(await phoneInDb(t)).toBe(OTHER_PHONE);
+    expect(await isSignedIn(c)).toBe(true);
+    expect(await auditCount(t, 'phone-changed')).toBe(0);
   });
 
   it('npm run limits -- --show reads the send budgets of the phone the account has now', async () => {
