@@ -2,10 +2,9 @@
 // real number (libphonenumber-js's full metadata, not just a plausible length), one that can take
 // an SMS where the metadata can tell (NIST SP 800-63B's out-of-band device: not a landline, a
 // toll-free, premium or VoIP number), not the one the account has, and in a country the site
-// sends codes to (VERIFY_ALLOWED_COUNTRIES). Stored as E.164, as every phone in `users` is.
+// sends codes to (`served`: VERIFY_ALLOWED_COUNTRIES, checked by src/verify/allowed-countries.ts). Stored as E.164, as every phone in `users` is.
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { NumberType } from 'libphonenumber-js/max';
-import { phoneAllowed } from '../verify/allowed-countries.ts';
 
 /** Longer than any number written out with spaces and brackets: anything longer is not one. */
 export const MAX_PHONE_INPUT_LENGTH = 40;
@@ -25,7 +24,7 @@ const refuse = (problem: string): NewPhone => ({ ok: false, problem });
  * number without either is read in the country of the current phone (`current`, E.164), as a
  * person writes their own country's numbers.
  */
-export function parseNewPhone(typed: string, current: string, allowedCountries: string[]): NewPhone {
+export function parseNewPhone(typed: string, current: string, served: (e164: string) => boolean): NewPhone {
   const trimmed = typed.trim();
   if (trimmed === '') return refuse('Enter your new phone number.');
   if (trimmed.length > MAX_PHONE_INPUT_LENGTH || !/^[+\d\s().\-/]+$/.test(trimmed)) {
@@ -46,7 +45,7 @@ export function parseNewPhone(typed: string, current: string, allowedCountries: 
   if (type !== undefined && NOT_MOBILE.has(type)) {
     return refuse('That number can’t receive text messages. Enter a mobile phone number.');
   }
-  if (!phoneAllowed(e164, allowedCountries)) {
+  if (!served(e164)) {
     return { ok: false, country: callingCode, problem: `We can't send codes to phone numbers in that country (+${callingCode}). Enter a number in a country we serve.` };
   }
   return { ok: true, e164, callingCode };

@@ -15,6 +15,7 @@ import { maskPhone } from '../accounts/mask-phone.ts';
 import { parseNewPhone } from '../accounts/new-phone.ts';
 import type { Account } from '../accounts/account-store.ts';
 import { callingCodeOf } from '../metrics/calling-code.ts';
+import { phoneAllowed } from '../verify/allowed-countries.ts';
 import { codeShapeError, normalizeCode } from '../verify/code-shape.ts';
 import { codeFieldView } from '../verify/delivery-wording.ts';
 import { describeWait } from '../state/limits.ts';
@@ -105,7 +106,7 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
     if (phoneChannels.length === 0) {
       return show(request, reply, 409, "Codes are sent only by email here, so a new phone number can't be confirmed. Contact your administrator.");
     }
-    const parsed = parseNewPhone(typedPhone, account.phone, allowedCountries);
+    const parsed = parseNewPhone(typedPhone, account.phone, (e164) => phoneAllowed(e164, allowedCountries));
     if (!parsed.ok) {
       if (parsed.country) await audit.record('code-send-refused-country', request, { userId: account.id, detail: `${DETAIL} +${parsed.country}` });
       return show(request, reply, parsed.country ? 403 : 400, parsed.problem);
