@@ -112,6 +112,20 @@ describe('changing the phone', () => {
     expect((await d.get(PAGE)).body).toContain('by SMS to your new number');
   });
 
+  it('with codes by email only, no number can be confirmed: 409 and no Verify request', async () => {
+    const t = await start({ api: 'v2', env: { VERIFY_WORKFLOW: 'email' } });
+    const c = t.client();
+    await c.post('/login', { email: ALICE.email, password: ALICE.password });
+    await c.get('/login/code');
+    expect((await c.post('/login/code', { code: t.sim.lastCode(ALICE.email) as string })).statusCode).toBe(303);
+    await c.get(PAGE);
+    const sentBefore = verifyStarts(t);
+    const refused = await c.post(PAGE, { phone: NEW_PHONE });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain('Codes are sent only by email here');
+    expect(verifyStarts(t)).toBe(sentBefore);
+  });
+
   it('after STEP_UP_MINUTES the page and its form ask the password and a code first, then come back to the page', async () => {
     const t = await start({ api: 'v2' });
     const c = await signedIn(t);
