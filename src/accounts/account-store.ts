@@ -31,4 +31,12 @@ export type AccountStore = {
    * racing, one wins. Returns the new session epoch, or undefined when nothing changed.
    */
   changePassword(id: number, passwordHash: string, expectedHash: string): Promise<number | undefined>;
+  /**
+   * The user's own new phone (its code just came back right), in one statement: the phone, a new
+   * session epoch (sessions started before the change are over) and updated_at; the account's
+   * remembered browsers are forgotten by the same statement's trigger (migrations/0003). Only if
+   * the phone is still `expectedPhone` (the one it was when the change began), so of two changes
+   * racing, one wins. Returns the new session epoch, or undefined when nothing changed.
+   */
+  changePhone(id: number, phone: string, expectedPhone: string): Promise<number | undefined>;
 };

@@ -30,7 +30,11 @@ export type AuditEvent =
   | 'recovery-codes-regenerated'
   | 'password-changed'
   | 'password-change-failed'
-  | 'step-up-confirmed';
+  | 'step-up-confirmed'
+  // Changing the phone (/account/phone): the detail names the new number's calling code, never the number.
+  | 'phone-change-started'
+  | 'phone-changed'
+  | 'phone-change-failed';
 
 /** Where a request came from, as the trusted proxy saw it. */
 export interface RequestOrigin {

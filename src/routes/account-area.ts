@@ -8,6 +8,7 @@ import recoveryCodesRoutes from './recovery-codes.ts';
 import accountPasswordRoutes from './account-password.ts';
 import accountSessionsRoutes from './account-sessions.ts';
 import accountConfirmRoutes from './account-confirm.ts';
+import accountPhoneRoutes from './account-phone.ts';
 
 export default async function accountArea(app: FastifyInstance, options: { sessions: AccountSessions }): Promise<void> {
   app.addHook('onRequest', app.requireSignedIn);
@@ -16,4 +17,5 @@ export default async function accountArea(app: FastifyInstance, options: { sessi
   await app.register(accountPasswordRoutes);
   await app.register(accountSessionsRoutes, options);
   await app.register(accountConfirmRoutes);
+  await app.register(accountPhoneRoutes);
 }

@@ -7,14 +7,18 @@ import { accountOf } from './signed-in-account.ts';
 import { takeRecoveryNotice } from '../session/recovery-session.ts';
 import renewalRoutes, { RECOVERY_CODES_PATH } from './recovery-codes-renewal.ts';
 import type { ShowRecoveryPage } from './recovery-codes-renewal.ts';
+import { channelOf, sentBy } from '../verify/delivery-wording.ts';
 
 export default async function recoveryCodesRoutes(app: FastifyInstance): Promise<void> {
   const { recoveryCodes } = app;
+  // The confirmation's first code goes the way VERIFY_WORKFLOW's first channel does (by email, too).
+  const codeSentBy = sentBy(channelOf(app.verify.client.channels));
 
   const show: ShowRecoveryPage = async (request, reply, status, { error, notice } = {}) => {
     const account = accountOf(request);
     return reply.page(status, 'recovery-codes', 'Recovery codes', {
       unused: await recoveryCodes.unusedCount(account.id),
+      codeSentBy,
       error,
       notice: notice ?? takeRecoveryNotice(request),
     });

@@ -20,6 +20,7 @@ export const NOTICES = {
   'this-session': 'That is the browser you are using: sign out to end its session.',
   'others-ended': 'Every other browser has been signed out, and no browser is remembered any more.',
   'password-changed': 'Your password has been changed.',
+  'phone-changed': 'Your phone number has been changed. Every other browser has been signed out, and no browser is remembered any more.',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 

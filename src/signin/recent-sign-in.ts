@@ -1,5 +1,5 @@
 // The recent sign-in check (ASVS 7.5.1): a sensitive action (ending other sessions, making new
-// recovery codes; passkeys and the phone change later) needs a full sign-in or a confirmation at
+// recovery codes, changing the phone; passkeys later) needs a full sign-in or a confirmation at
 // /account/confirm within STEP_UP_MINUTES. Otherwise the action answers 303 /account/confirm and
 // the page it was on is remembered in the session, so the user comes back to it. A POST is never
 // replayed: the user lands on the form's page (a GET) and presses the button again.

@@ -102,6 +102,31 @@ describe('account store', () => {
     expect(db.prepare('SELECT password_hash FROM users WHERE id = ?').pluck().get(bobId)).toBe(ALICE_HASH);
   });
 
+  it('changes the phone in one statement: the phone, a new session epoch, updated_at, and the remembered browsers forgotten', async () => {
+    db.prepare("UPDATE users SET updated_at = '2000-01-01 00:00:00' WHERE id = ?").run(aliceId);
+    db.prepare('INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES (?, ?, 0, ?)').run('t1', aliceId, Date.now() + 60_000);
+    const before = (await accounts.findById(aliceId))!;
+    const epoch = await accounts.changePhone(aliceId, '+353851234567', '+15555550100');
+    expect(epoch).toEqual(expect.any(Number));
+    expect(epoch).not.toBe(before.sessionEpoch);
+    expect(await accounts.findById(aliceId)).toEqual({ ...alice(), phone: '+353851234567', sessionEpoch: epoch });
+    expect(db.prepare('SELECT updated_at FROM users WHERE id = ?').pluck().get(aliceId)).not.toBe('2000-01-01 00:00:00');
+    expect(db.prepare('SELECT count(*) FROM remembered_browsers').pluck().get()).toBe(0);
+  });
+
+  it('changes the phone once of two changes racing from the same phone, and never a disabled account’s', async () => {
+    const [first, second] = await Promise.all([
+      accounts.changePhone(aliceId, '+353851234567', '+15555550100'),
+      accounts.changePhone(aliceId, '+447911123456', '+15555550100'),
+    ]);
+    expect(first).toEqual(expect.any(Number));
+    expect(second).toBeUndefined();
+    expect(await accounts.findById(aliceId)).toMatchObject({ phone: '+353851234567', sessionEpoch: first });
+    const bobId = db.prepare("SELECT id FROM users WHERE email = 'bob@example.com'").pluck().get() as number;
+    expect(await accounts.changePhone(bobId, '+447911123456', '+15555550101')).toBeUndefined();
+    expect(db.prepare('SELECT phone FROM users WHERE id = ?').pluck().get(bobId)).toBe('+15555550101');
+  });
+
   it('reads must_change_password as a boolean: 0 inserted on purpose is false', async () => {
     db.exec(`INSERT INTO users (email, phone, password_hash, must_change_password) VALUES ('dan@example.com', '+15555550103', '${ALICE_HASH}', 0);`);
     expect((await accounts.findByEmail('dan@example.com'))!.mustChangePassword).toBe(false);
@@ -145,6 +170,7 @@ describe('account store', () => {
         accounts.findById(aliceId),
         accounts.updatePasswordHash(aliceId, ALICE_HASH, ALICE_HASH),
         accounts.changePassword(aliceId, ALICE_HASH, ALICE_HASH),
+        accounts.changePhone(aliceId, '+353851234567', '+15555550100'),
       ];
     }).not.toThrow();
     for (const lookup of lookups) await expect(lookup).rejects.toThrow(/database connection is not open/);

@@ -7,7 +7,7 @@ import { ALICE, submitCode, submitPassword, textOf, useBrowserSuite, wrongCodeFo
 import { auditPage, nextPageStatus, seriousViolations, submitForm } from './page-walk.ts';
 
 /** The account pages of issue 10: each must exist (a 404 fails the walk, so it is not skipped unseen). */
-const ACCOUNT_PAGES = ['/account/password', '/account/sessions', '/account/recovery-codes'];
+const ACCOUNT_PAGES = ['/account/password', '/account/sessions', '/account/recovery-codes', '/account/phone'];
 
 describe('accessibility of every page', () => {
   const suite = useBrowserSuite('v2');

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Account } from '../../src/accounts/account-store.ts';
+import { maskPhone } from '../../src/accounts/mask-phone.ts';
 import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 import type { VerifySimulator } from '../../src/verify-simulator/index.ts';
 import { ALICE, SESSION_SECRET, createTestClient, removeTestDir, seededDir, simulatorOptions, useTestApps, verifyEnv } from '../helpers/test-app.ts';
@@ -65,7 +66,8 @@ const extraRoutes: FastifyPluginAsync = async (app) => {
       return reply.view('home', { email });
     });
     protectedPages.get('/settings/titled', async (request, reply) => {
-      return reply.view('home', { email: (request.account as Account).email, title: 'Home' });
+      const { email, phone } = request.account as Account;
+      return reply.view('home', { email, maskedPhone: maskPhone(phone), title: 'Home' });
     });
     protectedPages.get('/settings/from-locals', async (request, reply) => {
       reply.locals.email = `${(request.account as Account).email} (from locals)`;

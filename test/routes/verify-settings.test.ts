@@ -68,6 +68,10 @@ describe('Verify settings on the code page', () => {
     expect((await resendLater(c)).headers.location).toBe('/login/code');
     expect(t.sim.sent.at(-1)).toMatchObject({ channel: 'sms', to: '15555550100' });
     expect((await c.post('/login/code', { code: t.sim.lastCode(ALICE.phone)! })).headers.location).toBe('/');
+    // The recovery-codes page names where a confirmation's first code goes: by email, not "your phone".
+    const renewal = (await c.get('/account/recovery-codes')).body;
+    expect(renewal).toContain('we first ask your password and a code we send you by email.');
+    expect(renewal).not.toContain('from your phone');
   });
 
   it('legacy, voice only, 4 digits in German: workflow 7, lg de-de, and a 4-digit code signs in', async () => {
@@ -80,5 +84,6 @@ describe('Verify settings on the code page', () => {
     const code = t.sim.lastCode(ALICE.phone)!;
     expect(code).toMatch(/^\d{4}$/);
     expect((await c.post('/login/code', { code })).headers.location).toBe('/');
+    expect((await c.get('/account/recovery-codes')).body).toContain('a code we send you by a phone call.');
   });
 });

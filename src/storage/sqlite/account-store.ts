@@ -39,6 +39,11 @@ export function createAccountStore(db: Database): AccountStore {
     `UPDATE users SET password_hash = ?, must_change_password = 0, session_epoch = ${NEXT_SESSION_EPOCH}, updated_at = CURRENT_TIMESTAMP
      WHERE id = ? AND password_hash = ? AND disabled = 0 RETURNING session_epoch AS sessionEpoch`,
   );
+  // The trigger users_credentials_changed_forget_browsers (0003) deletes the remembered browsers in this statement.
+  const changeOwnPhone = db.prepare<[string, number, string], { sessionEpoch: number }>(
+    `UPDATE users SET phone = ?, session_epoch = ${NEXT_SESSION_EPOCH}, updated_at = CURRENT_TIMESTAMP
+     WHERE id = ? AND phone = ? AND disabled = 0 RETURNING session_epoch AS sessionEpoch`,
+  );
 
   return {
     async findByEmail(email) {
@@ -58,6 +63,9 @@ export function createAccountStore(db: Database): AccountStore {
     },
     async changePassword(id, passwordHash, expectedHash) {
       return changeOwnPassword.get(passwordHash, id, expectedHash)?.sessionEpoch;
+    },
+    async changePhone(id, phone, expectedPhone) {
+      return changeOwnPhone.get(phone, id, expectedPhone)?.sessionEpoch;
     },
   };
 }

@@ -111,6 +111,22 @@ describe('PostgreSQL backend', () => {
     expect(await one.accounts.changePassword(erin.id, HASH, after.passwordHash)).toBeUndefined();
   });
 
+  it('changes a phone once of changes racing from two instances, moving the epoch and forgetting remembered browsers in the same step', async () => {
+    await one.createAccount({ email: 'fay@example.com', phone: '+15555550128', passwordHash: HASH });
+    const fay = (await one.accounts.findByEmail('fay@example.com'))!;
+    await sql(database.url, 'INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, 0, $3)', ['fay-t1', fay.id, Date.now() + 60_000]);
+    const phones = ['+353851234567', '+447911123456', '+353861234567', '+447400123456'];
+    const epochs = await Promise.all([one, two, one, two].map((b, i) => b.accounts.changePhone(fay.id, phones[i], fay.phone)));
+    const won = epochs.filter((epoch) => epoch !== undefined);
+    expect(won).toHaveLength(1);
+    const after = (await two.accounts.findById(fay.id))!;
+    expect(after).toMatchObject({ phone: phones[epochs.indexOf(won[0])], sessionEpoch: won[0], passwordHash: HASH });
+    expect(after.sessionEpoch).not.toBe(fay.sessionEpoch);
+    expect(await sql(database.url, 'SELECT 1 FROM remembered_browsers WHERE user_id = $1', [fay.id])).toEqual([]);
+    await sql(database.url, 'UPDATE users SET disabled = 1 WHERE id = $1', [fay.id]);
+    expect(await one.accounts.changePhone(fay.id, fay.phone, after.phone)).toBeUndefined();
+  });
+
   it('records audit events with ISO millisecond times, and prunes only those past retention', async () => {
     await one.createAccount({ email: 'dave@example.com', phone: '+15555550125', passwordHash: HASH });
     const dave = (await one.accounts.findByEmail('dave@example.com'))!;

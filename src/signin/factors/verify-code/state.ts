@@ -23,6 +23,11 @@ declare module 'fastify' {
      * once the password was right again. Never in a page, a cookie, a URL or a log line.
      */
     confirmCode?: PendingCode;
+    /**
+     * A phone change under way (/account/phone): the new number (E.164) and the Verify request
+     * sent to it. Never in a page (beyond the masked number), a cookie, a URL or a log line.
+     */
+    phoneChange?: PendingPhoneChange;
     /** A one-shot message for the code page. */
     codeNotice?: CodeNotice;
   }
@@ -72,4 +77,28 @@ export function pendingConfirmCode(request: FastifyRequest, now = Date.now()): P
 
 export function endConfirmCode(request: FastifyRequest): void {
   delete request.session.confirmCode;
+}
+
+/** A phone change's code: sent to `phone`, to replace `replaces` (the account's phone when it began). */
+export interface PendingPhoneChange extends PendingCode {
+  phone: string;
+  replaces: string;
+}
+
+export function phoneChangeCodeSent(request: FastifyRequest, change: { phone: string; replaces: string }, requestId: string): void {
+  const before = request.session.phoneChange;
+  // As codeSent: the next delivery of the same request (to the same number) moves along the workflow.
+  const same = before && before.requestId === requestId && before.phone === change.phone;
+  const step = same ? (before.step ?? 0) + 1 : 0;
+  request.session.phoneChange = { ...change, requestId, sentAt: Date.now(), step };
+}
+
+/** The phone change under way, while its code can still be used (as long as a confirmation's). */
+export function pendingPhoneChange(request: FastifyRequest, now = Date.now()): PendingPhoneChange | undefined {
+  const change = request.session.phoneChange;
+  return change && now < change.sentAt + CONFIRM_CODE_TTL_MS ? change : undefined;
+}
+
+export function endPhoneChange(request: FastifyRequest): void {
+  delete request.session.phoneChange;
 }

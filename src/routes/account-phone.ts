@@ -1,0 +1,199 @@
+// Changing the phone (/account/phone): a sensitive action behind the recent sign-in check (NIST SP
+// 800-63B: both factors at the time of the change; ASVS 7.5.1). The new number (new-phone.ts),
+// then a code sent TO IT through the sign-in's own send (its budgets, cooldown, the account's and
+// the new phone's SMS-pumping budgets, allowed countries), then that code checked under the Verify
+// request's lock and the account's code budget. Only the right code stores the number, in one
+// statement that also moves the session epoch and forgets the remembered browsers, and only if the
+// phone is still the one the change began from; the other sessions end, this one stays signed in.
+// The new number and its Verify request live in the session (verify-code/state.ts), never in a
+// page beyond the masked number, a log line or the audit log (its calling code only).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import { csrfOnlyBody, formBody } from './form-schemas.ts';
+import { accountOf } from './signed-in-account.ts';
+import { maskPhone } from '../accounts/mask-phone.ts';
+import { parseNewPhone } from '../accounts/new-phone.ts';
+import type { Account } from '../accounts/account-store.ts';
+import { callingCodeOf } from '../metrics/calling-code.ts';
+import { phoneAllowed } from '../verify/allowed-countries.ts';
+import { codeShapeError, normalizeCode } from '../verify/code-shape.ts';
+import { codeFieldView } from '../verify/delivery-wording.ts';
+import { describeWait } from '../state/limits.ts';
+import { setRetryAfter } from '../http/retry-after.ts';
+import { addressKey } from '../http/address-key.ts';
+import { stillBelongs } from '../signin/state.ts';
+import { readRecoveryCode } from '../signin/factors/recovery-code.ts';
+import { endPhoneChange, pendingPhoneChange, phoneChangeCodeSent, resendWaitSeconds } from '../signin/factors/verify-code/state.ts';
+import type { PendingPhoneChange } from '../signin/factors/verify-code/state.ts';
+
+export const PHONE_PATH = '/account/phone';
+const phoneBody = formBody({ phone: { type: 'string', maxLength: 64 }, code: { type: 'string', maxLength: 32 } }, []);
+const DETAIL = 'phone-change';
+const BUSY_MS = 1000;
+const NO_NUMBER = "We can't send a code to that number. Check it, or enter another mobile number.";
+const START_OVER = "That code can't be used any more. Enter your new number again for a new code.";
+
+/** The code goes to the new phone, never to the account's email: a code by email proves nothing about the phone. */
+const toNewPhone = (account: Account, phone: string): Account => ({ ...account, phone, email: '' });
+const callingCode = (phone: string) => `+${callingCodeOf(phone)}`;
+
+export default async function accountPhoneRoutes(app: FastifyInstance): Promise<void> {
+  const { accounts, audit, budgets, limits, signIn, verifyCode } = app;
+  const { client, allowedCountries } = app.verify;
+  const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
+  // VERIFY_WORKFLOW without its email step (verify-client.ts leaves it out without an address).
+  const phoneChannels = client.channels.filter((channel) => channel !== 'email');
+  const recent = app.requireRecentSignIn(PHONE_PATH);
+
+  const show = (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, retryAfterMs?: number) => {
+    if (retryAfterMs !== undefined) setRetryAfter(reply, retryAfterMs);
+    const waiting = retryAfterMs === undefined ? '' : ` Try again in ${describeWait(retryAfterMs)}.`;
+    const change = pendingPhoneChange(request);
+    // Only the code from the new phone here: exactly VERIFY_CODE_LENGTH digits, no recovery code.
+    const field = change && {
+      ...codeFieldView(phoneChannels, change.step, client.codeLength),
+      codePattern: `[ \\-]*(?:[0-9][ \\-]*){${client.codeLength}}`,
+    };
+    const resendIn = change ? Math.max(resendWaitSeconds(change), retryAfterMs === undefined ? 0 : Math.ceil(retryAfterMs / 1000)) : 0;
+    return reply.page(status, 'phone', 'Change your phone number', {
+      ...field,
+      codeSent: change !== undefined,
+      currentPhone: maskPhone(accountOf(request).phone),
+      newPhone: change && maskPhone(change.phone),
+      resendIn,
+      resendWait: resendIn > 0 ? describeWait(resendIn * 1000) : undefined,
+      error: error && error + waiting,
+    });
+  };
+
+  /** This session no longer stands for the account (signed out everywhere, a change elsewhere won). */
+  const signedOut = async (request: FastifyRequest, reply: FastifyReply, status: number, message: string) => {
+    await signIn.end(request, reply);
+    return reply.page(status, 'error', 'Phone number not changed', { heading: 'Phone number not changed', message, retry: { href: '/login', label: 'Sign in again' } });
+  };
+
+  app.get(PHONE_PATH, { preHandler: recent }, async (request, reply) => show(request, reply, 200));
+
+  typed.post(PHONE_PATH, { schema: { body: phoneBody }, preValidation: app.checkCsrf, preHandler: recent }, async (request, reply) => {
+    const { phone, code } = request.body;
+    if (code !== undefined) return checkCode(request, reply, code);
+    if (phone === undefined) return show(request, reply, 400, 'Enter your new phone number.');
+    return start(request, reply, phone);
+  });
+
+  typed.post(`${PHONE_PATH}/resend`, { schema: { body: csrfOnlyBody }, preValidation: app.checkCsrf, preHandler: recent }, async (request, reply) => {
+    const change = pendingPhoneChange(request);
+    if (!change) return reply.redirect(PHONE_PATH, 303);
+    return sendAgain(request, reply, accountOf(request), change);
+  });
+
+  // Not a sensitive action: giving up a change needs no recent sign-in.
+  typed.post(`${PHONE_PATH}/cancel`, { schema: { body: csrfOnlyBody }, preValidation: app.checkCsrf }, async (request, reply) => {
+    const change = pendingPhoneChange(request);
+    if (change) await verifyCode.cancel(request, change);
+    endPhoneChange(request);
+    return reply.redirect(PHONE_PATH, 303);
+  });
+
+  async function start(request: FastifyRequest, reply: FastifyReply, typedPhone: string) {
+    const admitted = accountOf(request);
+    // Read afresh: the phone this change replaces is the one stored now.
+    const account = await accounts.findById(admitted.id);
+    if (!account || !stillBelongs(account, { epoch: admitted.sessionEpoch })) {
+      await audit.record('session-ended', request, { userId: admitted.id, detail: 'account-unavailable' });
+      return signedOut(request, reply, 409, 'Your account changed meanwhile, and this browser was signed out. Sign in again.');
+    }
+    if (phoneChannels.length === 0) {
+      return show(request, reply, 409, "Codes are sent only by email here, so a new phone number can't be confirmed. Contact your administrator.");
+    }
+    const parsed = parseNewPhone(typedPhone, account.phone, (e164) => phoneAllowed(e164, allowedCountries));
+    if (!parsed.ok) {
+      if (parsed.country) await audit.record('code-send-refused-country', request, { userId: account.id, detail: `${DETAIL} +${parsed.country}` });
+      return show(request, reply, parsed.country ? 403 : 400, parsed.problem);
+    }
+    const running = pendingPhoneChange(request);
+    if (running && running.phone === parsed.e164) return sendAgain(request, reply, account, running);
+    if (running) {
+      // Another number now: the first one's code is of no use any more.
+      await verifyCode.cancel(request, running);
+      endPhoneChange(request);
+    }
+    const sent = await verifyCode.send(request, toNewPhone(account, parsed.e164), DETAIL);
+    if (!sent.ok) {
+      const message = sent.refusal.status === 422 ? NO_NUMBER : sent.refusal.message;
+      return show(request, reply, sent.refusal.status, message, sent.refusal.retryAfterMs);
+    }
+    phoneChangeCodeSent(request, { phone: parsed.e164, replaces: account.phone }, sent.requestId);
+    await audit.record('phone-change-started', request, { userId: account.id, detail: `+${parsed.callingCode}` });
+    return reply.redirect(PHONE_PATH, 303);
+  }
+
+  /** "Send a new code" (or the same number again): the next delivery of its Verify request, under its lock and the resend cooldown. */
+  async function sendAgain(request: FastifyRequest, reply: FastifyReply, account: Account, change: PendingPhoneChange) {
+    if (!(await verifyCode.hold(request, change.requestId))) return show(request, reply, 429, 'Your last request is still being handled.', BUSY_MS);
+    const { phone, replaces } = change;
+    const sent = await verifyCode.resend(request, toNewPhone(account, phone), change, (requestId) => phoneChangeCodeSent(request, { phone, replaces }, requestId));
+    if (sent.kind === 'throttled') return show(request, reply, 429, sent.message, sent.verdict.retryAfterMs);
+    if (sent.kind === 'failed') {
+      if (sent.outcome.restart) endPhoneChange(request);
+      return show(request, reply, sent.outcome.status, sent.outcome.status === 422 ? NO_NUMBER : sent.outcome.message);
+    }
+    return reply.redirect(PHONE_PATH, 303);
+  }
+
+  async function checkCode(request: FastifyRequest, reply: FastifyReply, typedCode: string) {
+    const userId = accountOf(request).id;
+    const change = pendingPhoneChange(request);
+    if (!change) return show(request, reply, 400, 'Enter your new phone number first: then we send it a code.');
+    if (readRecoveryCode(typedCode)) return show(request, reply, 400, 'A recovery code can’t confirm a new phone: enter the code we sent to the new number.');
+    const code = normalizeCode(typedCode, client.codeLength);
+    if (code === undefined) return show(request, reply, 400, codeShapeError(client.codeLength));
+    const perAddress = await limits.consume(['code-ip', addressKey(request.ip)]);
+    if (!perAddress.ok) return show(request, reply, 429, 'Too many requests from your network.', perAddress.retryAfterMs);
+
+    const checked = await verifyCode.check(request, { requestId: change.requestId, userId, code, detail: DETAIL }, async () => {
+      await budgets.codeSucceeded(userId);
+      const account = await accounts.findById(userId);
+      const signedIn = request.session.signedIn;
+      if (!account || !signedIn || !stillBelongs(account, signedIn)) return undefined;
+      // The one atomic decision: of two changes racing (two browsers), the first to store wins.
+      const sessionEpoch = await accounts.changePhone(userId, change.phone, change.replaces);
+      if (sessionEpoch === undefined) return undefined;
+      return { ended: await signIn.endOtherSessions(request, { ...account, phone: change.phone, sessionEpoch }) };
+    });
+    if (checked.kind === 'right') {
+      endPhoneChange(request);
+      if (checked.value === undefined) return lost(request, reply, userId);
+      const { ended } = checked.value;
+      await audit.record('phone-changed', request, { userId, detail: `${callingCode(change.phone)} other-sessions-ended ${ended ?? 0}` });
+      if (ended === undefined) {
+        // A logout of this session won the race: the phone is changed, nobody is signed in here.
+        await signIn.end(request, reply);
+        return reply.redirect('/login', 303);
+      }
+      signIn.cookies.setNotice(reply, 'phone-changed');
+      return reply.redirect('/', 303);
+    }
+    if (checked.kind === 'busy') return show(request, reply, 429, 'Your last request is still being handled.', BUSY_MS);
+    if (checked.kind === 'throttled') return show(request, reply, 429, 'Too many wrong codes for this account.', checked.verdict.retryAfterMs);
+    await audit.record('phone-change-failed', request, { userId, detail: checked.failure });
+    if (checked.outcome.restart) {
+      endPhoneChange(request);
+      return show(request, reply, checked.outcome.status, START_OVER);
+    }
+    return show(request, reply, checked.outcome.status, checked.outcome.message);
+  }
+
+  /** The right code, but the phone was no longer the one this change began from (another change won). */
+  async function lost(request: FastifyRequest, reply: FastifyReply, userId: number) {
+    await audit.record('phone-change-failed', request, { userId, detail: 'changed-meanwhile' });
+    const account = await accounts.findById(userId);
+    const signedIn = request.session.signedIn;
+    const message = 'Your phone number was changed meanwhile (in another browser, or by an administrator), so this change was not made.';
+    if (account && signedIn && stillBelongs(account, signedIn)) {
+      request.account = account; // the page shows the phone as it is now
+      return show(request, reply, 409, `${message} Start again if you still want to change it.`);
+    }
+    return signedOut(request, reply, 409, `${message} That change signed this browser out: sign in again.`);
+  }
+}
