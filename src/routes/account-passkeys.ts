@@ -30,7 +30,6 @@ const registerBody = formBody(
 const removeBody = formBody({ id: { type: 'string', maxLength: 16 } }, ['id']);
 const DAY = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
 // Control characters (C0, DEL, C1) and the bidirectional overrides that can make a name lie about itself.
-// eslint-disable-next-line no-control-regex
 const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** The name a passkey is saved under: trimmed, 1-64 characters, "Passkey added on 7 Dec 2026" when left empty. */
