@@ -19,6 +19,12 @@ for (const element of document.querySelectorAll('[data-passkey-unsupported]')) e
 
 const errorBox = document.getElementById('passkey-error');
 
+// Where the passkey is the page's next step (the sign-in's and the confirmation's), its button
+// takes the focus, as an `autofocus` would if the button were not hidden until now; not over an
+// error the server's page is showing.
+const first = supported && document.querySelector('form[data-passkey-autofocus] button[type="submit"]');
+if (first && !document.querySelector('.error[role="alert"]:not(:empty)')) first.focus();
+
 function showError(message) {
   if (!errorBox) return;
   errorBox.textContent = message;

@@ -29,9 +29,14 @@ export function passkeyChoiceOpen(request: FastifyRequest, now = Date.now()): bo
   return at !== undefined && now < at + CHOICE_TTL_MS;
 }
 
+/** Whether the account has a passkey to confirm with; false with PASSKEYS=off. */
+export async function hasPasskey(request: FastifyRequest, userId: number): Promise<boolean> {
+  return request.server.hasDecorator('passkeys') && (await request.server.passkeys.store.has(userId));
+}
+
 /** After a right password: an account with a passkey is offered it (true), others get a code (false). */
 export async function offerPasskeyChoice(request: FastifyRequest, userId: number): Promise<boolean> {
-  if (!request.server.hasDecorator('passkeys') || !(await request.server.passkeys.store.has(userId))) return false;
+  if (!(await hasPasskey(request, userId))) return false;
   request.session.confirmPasswordAt = Date.now();
   return true;
 }

@@ -23,7 +23,7 @@ import { readRecoveryCode } from '../signin/factors/recovery-code.ts';
 import { confirmCodeSent, endConfirmCode, pendingConfirmCode } from '../signin/factors/verify-code/state.ts';
 import type { PendingCode } from '../signin/factors/verify-code/state.ts';
 import type { Account } from '../accounts/account-store.ts';
-import confirmPasskeyRoutes, { offerPasskeyChoice, passkeyChoiceOpen } from './account-confirm-passkey.ts';
+import confirmPasskeyRoutes, { hasPasskey, offerPasskeyChoice, passkeyChoiceOpen } from './account-confirm-passkey.ts';
 
 const confirmBody = formBody({ password: { type: 'string', maxLength: 1024 }, code: { type: 'string', maxLength: 32 } }, []);
 const DETAIL = 'step-up';
@@ -33,7 +33,7 @@ export default async function accountConfirmRoutes(app: FastifyInstance): Promis
   const { accounts, audit, budgets, limits, signIn, verifyCode } = app;
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
 
-  const show = (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, retryAfterMs?: number) => {
+  const show = async (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, retryAfterMs?: number) => {
     if (retryAfterMs !== undefined) setRetryAfter(reply, retryAfterMs);
     const waiting = retryAfterMs === undefined ? '' : ` Try again in ${describeWait(retryAfterMs)}.`;
     const code = pendingConfirmCode(request);
@@ -41,10 +41,13 @@ export default async function accountConfirmRoutes(app: FastifyInstance): Promis
     const { channels, codeLength } = app.verify.client;
     // Only the code from the phone here (not a recovery code's 16 digits, as the sign-in's field allows).
     const field = code && { ...codeFieldView(channels, code.step, codeLength), codePattern: `[ \\-]*(?:[0-9][ \\-]*){${codeLength}}` };
+    const passkeyChoice = code === undefined && passkeyChoiceOpen(request);
     return reply.page(status, 'confirm', 'Confirm it is you', {
       ...field,
       codeSent: code !== undefined,
-      passkeyChoice: code === undefined && passkeyChoiceOpen(request),
+      passkeyChoice,
+      // Before the password: an account with a passkey is told it may use it next (a rare page: one read).
+      passkeyNext: code === undefined && !passkeyChoice && (await hasPasskey(request, account.id)),
       maskedPhone: maskPhone(account.phone),
       maskedEmail: maskEmail(account.email),
       error: error && error + waiting,
