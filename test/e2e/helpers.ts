@@ -4,22 +4,17 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { ALICE, startTestApp } from '../helpers/test-app.ts';
 import type { Api, TestApp } from '../helpers/test-app.ts';
+import { launchBrowser } from './chromium.ts';
 
-export { ALICE };
+export { ALICE, launchBrowser };
+export { withVirtualAuthenticator } from './virtual-authenticator.ts';
+export type { VirtualAuthenticator, VirtualCredential } from './virtual-authenticator.ts';
 
 export const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', 'test-results', 'e2e');
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    // Root needs --no-sandbox; the rest keeps Chromium from calling home on this closed network.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 export interface ServedApp {
   t: TestApp;
