@@ -17,6 +17,7 @@ import {
   relyingParty,
 } from '../../src/passkeys/webauthn.ts';
 import type { RelyingParty } from '../../src/passkeys/webauthn.ts';
+import { softwareAuthenticator } from './software-authenticator.ts';
 
 interface Ceremony {
   challenge: string;
@@ -166,6 +167,36 @@ describe('assertion', () => {
     // A stored key that is not a key at all is a refusal too, not a throw.
     const broken = { ...alices, publicKey: new Uint8Array([1, 2, 3]) };
     expect(await checkAssertion(rp, alice.assertions[0].response, alice.assertions[0].challenge, broken)).toEqual({ ok: false, reason: 'signature' });
+  });
+
+  it('accepts a synced passkey that keeps no counter (0 and 0), and reports its backup state as it is now', async () => {
+    const device = softwareAuthenticator();
+    const passkey: Passkey = {
+      id: 400,
+      userId: 4,
+      credentialId: device.credentialId,
+      publicKey: device.publicKey,
+      counter: 0,
+      transports: ['hybrid', 'internal'],
+      deviceType: 'multiDevice',
+      backedUp: false,
+      name: 'Synced',
+      createdAt: 0,
+      lastUsedAt: null,
+    };
+    const challenge = b64(Buffer.from('a challenge of thirty-two bytes!'));
+    const synced = device.assert({ rpId: rp.id, origin: rp.origin, challenge, counter: 0, backedUp: true, userHandle: b64(Buffer.from('4')) });
+    expect(await checkAssertion(rp, synced, challenge, passkey)).toEqual({ ok: true, credentialId: device.credentialId, newCounter: 0, backedUp: true });
+    const notYetBackedUp = device.assert({ rpId: rp.id, origin: rp.origin, challenge, counter: 0, backedUp: false });
+    expect(await checkAssertion(rp, notYetBackedUp, challenge, passkey)).toMatchObject({ ok: true, backedUp: false });
+    // Once a counter was seen, a 0 is a counter gone backwards.
+    expect(await checkAssertion(rp, synced, challenge, { ...passkey, counter: 5 })).toEqual({ ok: false, reason: 'counter' });
+    // Judged like a device's: the backup flag turned off by hand no longer matches the signature.
+    const tampered = copy(synced) as { response: { authenticatorData: string } };
+    const authData = bytesOf(tampered.response.authenticatorData);
+    authData[32] &= ~0x10;
+    tampered.response.authenticatorData = b64(authData);
+    expect(await checkAssertion(rp, tampered, challenge, passkey)).toEqual({ ok: false, reason: 'signature' });
   });
 
   it('refuses an assertion whose user was not verified (an authenticator with isUserVerified false)', async () => {
