@@ -13,7 +13,9 @@ export default defineConfig({
       'test/accounts/password-hash-shape.test.ts',
       'test/storage/backends/**/*.test.ts',
       // each engine's own store tests, once: PostgreSQL's in the PostgreSQL run, Redis's in the Redis run
-      process.env.TEST_REDIS === '1' ? 'test/storage/redis/**/*.test.ts' : 'test/storage/postgres/**/*.test.ts',
+      ...(process.env.TEST_REDIS === '1'
+        ? ['test/storage/redis/**/*.test.ts']
+        : ['test/storage/postgres/**/*.test.ts', 'test/storage/passkey-store.test.ts']),
     ],
     // Seeding through `npm run migrate` and restarts of the SQLite file are SQLite's own; PostgreSQL
     // seeding is tested in test/storage/postgres.

@@ -30,7 +30,11 @@ export type AuditEvent =
   | 'recovery-codes-regenerated'
   | 'password-changed'
   | 'password-change-failed'
-  | 'step-up-confirmed';
+  | 'step-up-confirmed'
+  | 'passkey-added'
+  | 'passkey-removed'
+  | 'passkey-used'
+  | 'passkey-failed';
 
 /** Where a request came from, as the trusted proxy saw it. */
 export interface RequestOrigin {

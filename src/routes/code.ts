@@ -14,6 +14,8 @@ import { rememberThisBrowser } from '../signin/factors/remembered-browser.ts';
 import { codeBusy, codePerAddress, codeStepOr303, codeThrottled, showCodePage } from './code-page.ts';
 import type { CodeStep } from './code-page.ts';
 import codeActionRoutes from './code-actions.ts';
+import { awaitingPasskey, offerPasskeyAfterCode } from '../signin/factors/passkey.ts';
+import { recoveryCodeAtPasskeyStep } from './login-passkey.ts';
 
 // `remember`: the "Remember this browser" checkbox (src/session/remember-browser.ts), sent only when ticked.
 const codeBody = formBody({ code: { type: 'string', maxLength: 32 }, remember: { type: 'string', maxLength: 8 } }, ['code']);
@@ -33,6 +35,8 @@ export default async function codeRoutes(app: FastifyInstance): Promise<void> {
     '/login/code',
     { schema: { body: codeBody }, preValidation: app.checkCsrf },
     async (request, reply) => {
+      // At the passkey step (no code sent): a recovery code only, and never an SMS.
+      if (awaitingPasskey(request)) return recoveryCodeAtPasskeyStep(request, reply, request.body.code);
       const step = await codeStepOr303(request, reply);
       if (!step) return reply;
       const refused = await codePerAddress(request, reply, step);
@@ -52,7 +56,14 @@ export default async function codeRoutes(app: FastifyInstance): Promise<void> {
       }
 
       const checked = await verifyCode.check(request, { requestId: step.code.requestId, userId, code }, () =>
-        signIn.finish(request, reply, { factor: 'verify-code', audit: { event: 'code-ok' }, afterwards: (account) => afterCodeStep(request, reply, account, remember) }),
+        signIn.finish(request, reply, {
+          factor: 'verify-code',
+          audit: { event: 'code-ok' },
+          async afterwards(account) {
+            await afterCodeStep(request, reply, account, remember);
+            await offerPasskeyAfterCode(request, account.id);
+          },
+        }),
       );
       if (checked.kind === 'right') return checked.value;
       if (checked.kind === 'busy') return codeBusy(reply, step);

@@ -5,6 +5,7 @@
 import type { AccountStore } from '../accounts/account-store.ts';
 import type { AuditLog, AuditReader } from '../accounts/audit-log.ts';
 import type { AccountSeeding } from '../accounts/demo-account.ts';
+import type { PasskeyStore } from '../accounts/passkey-store.ts';
 import type { RecoveryCodeStore } from '../accounts/recovery-code-store.ts';
 import type { RememberedBrowserStore } from '../accounts/remembered-browsers.ts';
 import type { AuthSessionStore, SessionRules } from '../session/auth-session-store.ts';
@@ -38,6 +39,8 @@ export interface DatabaseBackend extends StateBackend, AccountSeeding {
   rememberedBrowsers: RememberedBrowserStore;
   /** Recovery codes (hashed): spent in one atomic step each. */
   recoveryCodes: RecoveryCodeStore;
+  /** Passkeys (WebAuthn credentials), always in the database: the limit per account and the counter held atomically. */
+  passkeys: PasskeyStore;
   /** Audit events older than this many days are deleted; returns how many. */
   pruneAudit(retentionDays: number): Promise<number>;
   /** The admin's read of the audit log. */

@@ -22,7 +22,7 @@ describe('npm run migrate (src/commands/migrate.ts)', () => {
     const env = { DATABASE_URL: `sqlite:${dbFile}`, MIGRATIONS_DIR: path.join(REPO_ROOT, 'migrations') };
     const first = await migrate(env);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toBe('applied 0001_init.sql\napplied 0002_hardening.sql\napplied 0003_account_recovery.sql\napplied 0004_remembered_browsers_epoch.sql\napplied 0005_password_hash_shape.sql\n');
+    expect(first.stdout).toBe('applied 0001_init.sql\napplied 0002_hardening.sql\napplied 0003_account_recovery.sql\napplied 0004_remembered_browsers_epoch.sql\napplied 0005_password_hash_shape.sql\napplied 0006_passkeys.sql\n');
     expect(await migrate(env)).toEqual({ code: 0, stdout: 'no pending migrations\n', stderr: '' });
   });
 

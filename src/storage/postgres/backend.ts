@@ -7,6 +7,7 @@ import type { DatabaseBackend, StateOptions } from '../backend.ts';
 import { createPostgresAccountStore } from './account-store.ts';
 import { createPostgresAuditLog, createPostgresAuditTrail, prunePostgresAuditLog } from './audit-log.ts';
 import { createPostgresLimits } from './limits.ts';
+import { createPostgresPasskeyStore } from './passkey-store.ts';
 import { createPostgresRecoveryCodeStore } from './recovery-code-store.ts';
 import { createPostgresRememberedBrowserStore } from './remembered-browsers.ts';
 import { applyPostgresMigrations } from './migrations.ts';
@@ -55,6 +56,7 @@ export async function openPostgresBackend(
     audit: createPostgresAuditLog(pool),
     recoveryCodes: createPostgresRecoveryCodeStore(pool),
     rememberedBrowsers: createPostgresRememberedBrowserStore(pool),
+    passkeys: createPostgresPasskeyStore(pool),
     sessions,
     limits,
     async ping() {

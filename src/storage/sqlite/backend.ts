@@ -6,6 +6,7 @@ import type { DatabaseBackend, StateOptions } from '../backend.ts';
 import { createAccountStore } from './account-store.ts';
 import fs from 'node:fs';
 import { createAuditLog, createSqliteAuditTrail } from './audit-log.ts';
+import { createSqlitePasskeyStore } from './passkey-store.ts';
 import { createRecoveryCodeStore } from './recovery-code-store.ts';
 import { createRememberedBrowserStore } from './remembered-browsers.ts';
 import { pruneAuditLog } from './audit-retention.ts';
@@ -67,6 +68,7 @@ function sqliteBackend(db: Database, applied: string[], options: StateOptions): 
     audit: createAuditLog(db),
     recoveryCodes: createRecoveryCodeStore(db),
     rememberedBrowsers: createRememberedBrowserStore(db),
+    passkeys: createSqlitePasskeyStore(db),
     sessions,
     limits,
     async ping() {

@@ -26,7 +26,7 @@ describe('several instances on shared backends', { timeout: SPAWNED_SERVER_TEST_
       const b = startServer({ ...env, PORT: String(portB) });
       await Promise.all([a.waitFor(/Server listening/, 20_000), b.waitFor(/Server listening/, 20_000)]);
       const applied = await sqlOn(dir, 'SELECT name FROM schema_migrations ORDER BY name');
-      expect(applied.map((row) => row.name)).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_remembered_browsers_epoch.sql', '0005_password_hash_shape.sql', '0100_seed_alice.sql']);
+      expect(applied.map((row) => row.name)).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_remembered_browsers_epoch.sql', '0005_password_hash_shape.sql', '0006_passkeys.sql', '0100_seed_alice.sql']);
 
       const [A, B] = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
       const request = browser(A);

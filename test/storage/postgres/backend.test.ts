@@ -29,7 +29,7 @@ describe('PostgreSQL backend', () => {
   });
 
   it('comes up twice on a fresh database, the migrations applied by exactly one of them', () => {
-    expect([...one.appliedMigrations, ...two.appliedMigrations].sort()).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_remembered_browsers_epoch.sql', '0005_password_hash_shape.sql']);
+    expect([...one.appliedMigrations, ...two.appliedMigrations].sort()).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_remembered_browsers_epoch.sql', '0005_password_hash_shape.sql', '0006_passkeys.sql']);
     expect(one.engine).toBe('postgres');
   });
 

@@ -36,7 +36,7 @@ describe('PostgreSQL migration runner', () => {
 
   it('applies each migration once, recorded under its plain name with the checksum of the file that ran', async () => {
     const { url } = await freshDatabase();
-    expect((await applyPostgresMigrations(url, [REPO_MIGRATIONS])).applied).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_remembered_browsers_epoch.sql', '0005_password_hash_shape.sql']);
+    expect((await applyPostgresMigrations(url, [REPO_MIGRATIONS])).applied).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_remembered_browsers_epoch.sql', '0005_password_hash_shape.sql', '0006_passkeys.sql']);
     expect((await applyPostgresMigrations(url, [REPO_MIGRATIONS])).applied).toEqual([]);
     const postgresFile = fs.readFileSync(path.join(REPO_MIGRATIONS, '0001_init.postgres.sql'), 'utf8');
     expect((await recorded(url))[0]).toEqual({ name: '0001_init.sql', checksum: sha256(postgresFile) });
@@ -97,7 +97,7 @@ describe('PostgreSQL migration runner', () => {
     const dir = writeFiles(path.join(tempDir(), 'm'), files);
     const runs = await Promise.all([applyPostgresMigrations(url, [REPO_MIGRATIONS, dir]), applyPostgresMigrations(url, [REPO_MIGRATIONS, dir])]);
     const applied = runs.flatMap((run) => run.applied).sort();
-    expect(applied).toEqual(Object.keys({ ...files, '0001_init.sql': '', '0002_hardening.sql': '', '0003_account_recovery.sql': '', '0004_remembered_browsers_epoch.sql': '', '0005_password_hash_shape.sql': '' }).sort());
+    expect(applied).toEqual(Object.keys({ ...files, '0001_init.sql': '', '0002_hardening.sql': '', '0003_account_recovery.sql': '', '0004_remembered_browsers_epoch.sql': '', '0005_password_hash_shape.sql': '', '0006_passkeys.sql': '' }).sort());
     expect(await sql(url, 'SELECT count(*)::int AS n FROM steps')).toEqual([{ n: 11 }]);
   });
 
@@ -124,7 +124,7 @@ describe('PostgreSQL migration runner', () => {
       const run = applyPostgresMigrations(url, [REPO_MIGRATIONS], { lockWaitMs: 10_000, onWait: (message) => waits.push(message) });
       await new Promise((resolve) => setTimeout(resolve, 600));
       await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
-      expect((await run).applied).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_remembered_browsers_epoch.sql', '0005_password_hash_shape.sql']);
+      expect((await run).applied).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_remembered_browsers_epoch.sql', '0005_password_hash_shape.sql', '0006_passkeys.sql']);
       expect(waits).toHaveLength(1);
     } finally {
       await holder.end();
@@ -137,7 +137,7 @@ describe('PostgreSQL migration runner', () => {
       '0100_explicit.sql': `INSERT INTO users (id, email, phone, password_hash) VALUES (1, 'first@example.com', '+15555550100', '${HASH}');\n`,
       '0101_plain.sql': `INSERT INTO users (email, phone, password_hash) VALUES ('second@example.com', '+15555550101', '${HASH}');\n`,
     });
-    expect((await applyPostgresMigrations(url, [REPO_MIGRATIONS, seeds])).applied).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_remembered_browsers_epoch.sql', '0005_password_hash_shape.sql', '0100_explicit.sql', '0101_plain.sql']);
+    expect((await applyPostgresMigrations(url, [REPO_MIGRATIONS, seeds])).applied).toEqual(['0001_init.sql', '0002_hardening.sql', '0003_account_recovery.sql', '0004_remembered_browsers_epoch.sql', '0005_password_hash_shape.sql', '0006_passkeys.sql', '0100_explicit.sql', '0101_plain.sql']);
     expect(await sql(url, 'SELECT id, email FROM users ORDER BY id')).toEqual([
       { id: 1, email: 'first@example.com' },
       { id: 2, email: 'second@example.com' },
@@ -164,7 +164,7 @@ describe('PostgreSQL migration runner', () => {
         ({ stdout, stderr }) => withoutBackendsLine({ code: 0, stdout, stderr }),
         (error: { code: number; stdout: string; stderr: string }) => withoutBackendsLine({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
       );
-    expect(await run({ DATABASE_URL: url })).toEqual({ code: 0, stdout: 'applied 0001_init.sql\napplied 0002_hardening.sql\napplied 0003_account_recovery.sql\napplied 0004_remembered_browsers_epoch.sql\napplied 0005_password_hash_shape.sql\n', stderr: '' });
+    expect(await run({ DATABASE_URL: url })).toEqual({ code: 0, stdout: 'applied 0001_init.sql\napplied 0002_hardening.sql\napplied 0003_account_recovery.sql\napplied 0004_remembered_browsers_epoch.sql\napplied 0005_password_hash_shape.sql\napplied 0006_passkeys.sql\n', stderr: '' });
     expect(await run({ DATABASE_URL: url })).toMatchObject({ code: 0, stdout: 'no pending migrations\n' });
 
     const refused = await run({ DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/app' });
