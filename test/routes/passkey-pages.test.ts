@@ -114,6 +114,22 @@ describe('passkeys across the app', () => {
     expect((await t.app.inject({ method: 'GET', url: '/login' })).headers['content-security-policy']).toContain("script-src 'self'");
   });
 
+  it('counts passkey sign-ins and failures in the sign-in outcomes metric', async () => {
+    const t = await start({ api: 'v2', env: { METRICS_PORT: '0' } });
+    const c = await signedIn(t);
+    const auth = await addPasskey(c);
+    await c.post('/logout');
+    await c.get('/login');
+    await passwordToPasskey(t, c);
+    await c.post(PASSKEY_STEP, { response: JSON.stringify(auth.assert({ challenge: 'never-asked' })) });
+    expect((await usePasskey(c, auth)).headers.location).toBe('/');
+    const address = t.app.metricsAddress();
+    const text = await (await fetch(`http://127.0.0.1:${address?.port}/metrics`)).text();
+    const valueOf = (series: string) => Number(text.split('\n').find((line) => line.startsWith(`${series} `))?.slice(series.length + 1));
+    expect(valueOf('signin_outcomes_total{step="code",outcome="passkey"}')).toBe(1);
+    expect(valueOf('signin_outcomes_total{step="code",outcome="passkey-failed"}')).toBe(1);
+  });
+
   it('never writes a challenge, a credential ID or a public key to the log', async () => {
     const t = await start({ api: 'v2' });
     const c = await signedIn(t);
