@@ -34,11 +34,12 @@ export async function checkPasskeyAssertion(
 
 async function check(request: FastifyRequest, purpose: ChallengePurpose, userId: number, field: string): Promise<AssertionOutcome> {
   const { passkeys } = request.server;
+  // Taken first, whatever the body: a malformed post uses the challenge up too.
   const taken = passkeys.takeChallenge(request, purpose, userId);
-  if (!taken.ok) return { ok: false, reason: taken.reason === 'expired' ? 'expired' : 'no-challenge' };
   const response = parseResponseField(field);
   const credentialId = credentialIdOf(response);
   if (response === undefined || credentialId === undefined) return { ok: false, reason: 'malformed' };
+  if (!taken.ok) return { ok: false, reason: taken.reason === 'expired' ? 'expired' : 'no-challenge' };
   const passkey = await passkeys.store.find(userId, credentialId);
   const checked = await checkAssertion(passkeys.rp, response, taken.challenge, passkey);
   if (!checked.ok) return { ok: false, reason: checked.reason };

@@ -97,7 +97,7 @@ export default async function accountPasskeysRoutes(app: FastifyInstance): Promi
     const parsed = parseResponseField(response);
     const checked = taken.ok && parsed !== undefined ? await checkRegistration(passkeys.rp, parsed, taken.challenge) : undefined;
     if (!checked?.ok) {
-      const reason = !taken.ok ? (taken.reason === 'expired' ? 'expired' : 'no-challenge') : (checked?.reason ?? 'malformed');
+      const reason = parsed === undefined ? 'malformed' : !taken.ok ? (taken.reason === 'expired' ? 'expired' : 'no-challenge') : (checked?.reason ?? 'malformed');
       await audit.record('passkey-failed', request, { userId, detail: `register ${reason}` });
       const message = reason === 'expired' ? 'That took too long. Press “Add a passkey” again.' : 'That passkey could not be added. Press “Add a passkey” again.';
       return show(request, reply, 400, message);

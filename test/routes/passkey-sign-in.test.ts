@@ -211,6 +211,45 @@ describe('signing in with a passkey', () => {
     expect(await isSignedIn(c)).toBe(true);
   });
 
+  it('answers bad input with a 4xx and a clear page, never a 5xx', async () => {
+    const t = await start({ api: 'v2' });
+    await aliceWithPasskey(t);
+    const c = t.client();
+    await passwordToPasskey(t, c);
+    const empty = await c.post(PASSKEY_STEP, {});
+    expect(empty.statusCode).toBe(400);
+    expect(empty.body).toContain('Your browser sent no passkey');
+    const notJson = await c.post(PASSKEY_STEP, { response: '{not json' });
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.body).toContain('not a passkey answer');
+    expect((await c.post(PASSKEY_STEP, { response: JSON.stringify({ id: 42, response: null }) })).statusCode).toBe(400);
+    expect((await c.post(PASSKEY_STEP, { response: 'x'.repeat(13 * 1024) })).statusCode).toBe(400);
+    expect((await c.post(PASSKEY_STEP, { response: 'x'.repeat(20 * 1024) })).statusCode).toBe(413);
+    // Options while not signing in: JSON saying so.
+    const stranger = t.client();
+    const refused = await stranger.post(`${PASSKEY_STEP}/options`, {}, { accept: 'application/json' });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error).toContain('Sign in again');
+    expect((await stranger.get(PASSKEY_STEP)).headers.location).toBe('/login');
+    expect((await stranger.post(PASSKEY_STEP, { response: '{}' })).headers.location).toBe('/login');
+  });
+
+  it('"Send a code instead" with Verify down: a 503 passkey page, nothing spent, and it can be pressed again at once', async () => {
+    const t = await start({ api: 'v2' });
+    await aliceWithPasskey(t);
+    const c = t.client();
+    await passwordToPasskey(t, c);
+    t.sim.setFailureMode('down');
+    const failed = await c.post(`${PASSKEY_STEP}/sms`);
+    expect(failed.statusCode).toBe(503);
+    expect(failed.headers['retry-after']).toBe('5');
+    expect(failed.body).toContain('Use your passkey');
+    t.sim.setFailureMode('normal');
+    const retried = await c.post(`${PASSKEY_STEP}/sms`);
+    expect(retried.statusCode).toBe(303); // no cooldown from a send that sent nothing
+    expect(retried.headers.location).toBe('/login/code');
+  });
+
   it('takes a recovery code at the passkey step with no SMS ever sent', async () => {
     const t = await start({ api: 'v2' });
     const { c: c0, codes } = await firstSignIn(t);
