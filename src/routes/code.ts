@@ -51,6 +51,7 @@ export default async function codeRoutes(app: FastifyInstance): Promise<void> {
         const used = await signInWithRecoveryCode(request, reply, userId, step.code, recoveryCode, (account) => afterCodeStep(request, reply, account, remember));
         if (used.kind === 'answered') return used.reply;
         if (used.kind === 'busy') return codeBusy(reply, step);
+        if (used.kind === 'gone') return reply.redirect('/', 303);
         if (used.kind === 'throttled') return codeThrottled(reply, step, used.verdict, 'Too many wrong codes for this account.');
         return showCodePage(reply, 401, step, 'That recovery code is wrong or has already been used.');
       }

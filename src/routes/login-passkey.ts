@@ -77,6 +77,7 @@ export async function recoveryCodeAtPasskeyStep(request: FastifyRequest, reply: 
     await issueFirstRecoveryCodes(request, reply, signedIn.id);
   });
   if (used.kind === 'answered') return used.reply;
+  if (used.kind === 'gone') return reply.redirect('/', 303);
   if (used.kind === 'busy') return showPasskeyPage(reply, 429, account, 'Your last request for this sign-in is still being handled.', BUSY_MS);
   if (used.kind === 'throttled') return showPasskeyPage(reply, 429, account, 'Too many failed attempts for this account.', used.verdict.retryAfterMs);
   return showPasskeyPage(reply, 401, account, 'That recovery code is wrong or has already been used.');

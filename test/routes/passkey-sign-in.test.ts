@@ -297,6 +297,35 @@ describe('signing in with a passkey', () => {
     expect((await auditRows(t)).filter((row) => row.event === 'passkey-used')).toHaveLength(1);
   });
 
+  it('a passkey and a recovery code posted at once on one sign-in: one signs in, its session stays, and a code not needed is not spent', async () => {
+    const t = await start({ api: 'v2' });
+    const { c: c0, codes } = await firstSignIn(t);
+    const auth = await addPasskey(c0);
+    await c0.post('/logout');
+    const c = t.client();
+    await passwordToPasskey(t, c);
+    const response = await assertionFor(c, auth);
+    const cookies = c.jar.cookiesFor('http://localhost/login/passkey');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec((await c.get(PASSKEY_STEP)).body)?.[1] as string;
+    const post = (url: string, fields: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url,
+        cookies,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
+      });
+    const answers = await Promise.all([post(PASSKEY_STEP, { response }), post('/login/code', { code: codes[0] })]);
+    const signedIn = answers.filter((a) => a.headers.location === '/' && a.cookies.some((k) => k.value !== ''));
+    expect(signedIn).toHaveLength(1);
+    const winner = signedIn[0].cookies.filter((k) => k.value !== '').map((k) => `${k.name}=${k.value}`);
+    expect((await t.app.inject({ method: 'GET', url: '/', headers: { cookie: winner.join('; ') } })).statusCode).toBe(200);
+    const used = (await auditRows(t)).filter((row) => row.event === 'recovery-code-used' || row.event === 'passkey-used');
+    expect(used).toHaveLength(1);
+    const [{ spent }] = await t.sql('SELECT count(*) AS spent FROM recovery_codes WHERE used_at IS NOT NULL');
+    expect(Number(spent)).toBe(used[0].event === 'recovery-code-used' ? 1 : 0);
+  });
+
   it('keeps remembered browsers working as today: no passkey asked', async () => {
     const t = await start({ api: 'v2' });
     const c = t.client();

@@ -3,8 +3,9 @@
 // then the sign-in finishes (`app.signIn.finish`) or the code is given back if it cannot (ended
 // meanwhile: the code was no way in). Held under the pending Verify request's lock, as a check
 // is (the cancel is a Verify call, and finishing must not race a check); at the passkey step, with
-// no code sent, under the lock a passkey assertion holds (pending-lock.ts), and no SMS is ever sent. Also the first set of
-// codes an account gets after a full sign-in (shown once: src/http/pages.ts, templates/layout.eta).
+// no code sent, under the lock a passkey assertion holds (pending-lock.ts), and no SMS is ever
+// sent. Also the first set of codes an account gets after a full sign-in (shown once:
+// src/http/pages.ts, templates/layout.eta).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { normalizeRecoveryCode } from '../../accounts/recovery-codes.ts';
 import type { Verdict } from '../../state/limits.ts';
@@ -19,6 +20,8 @@ export const readRecoveryCode = normalizeRecoveryCode;
 export type RecoveryOutcome =
   | { kind: 'answered'; reply: FastifyReply }
   | { kind: 'busy' }
+  /** A request that held the lock first (a code, a passkey) finished or ended this sign-in. */
+  | { kind: 'gone' }
   | { kind: 'throttled'; verdict: Verdict & { ok: false } }
   | { kind: 'wrong' };
 
@@ -34,6 +37,8 @@ export async function signInWithRecoveryCode(
   const release = pendingCode ? await verifyCode.hold(request, pendingCode.requestId) : await holdPendingSignIn(request, userId);
   if (!release) return { kind: 'busy' };
   try {
+    // Going on would spend the code, fail to claim the session, and end it with its successor.
+    if (!(await signIn.stillStored(request))) return { kind: 'gone' };
     const budget = await budgets.reserveCode(userId);
     if (!budget.verdict.ok) {
       if (budget.verdict.first) await audit.record('code-throttled', request, { userId });
