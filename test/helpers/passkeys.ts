@@ -35,6 +35,21 @@ export async function addPasskey(c: TestClient, options: SoftAuthenticatorOption
   return auth;
 }
 
+/**
+ * The row a registration of this authenticator would have stored for the account (Alice unless
+ * told), written as an admin would: for tests about signing in, not about adding.
+ */
+export async function seedPasskey(t: TestApp, options: SoftAuthenticatorOptions = {}, email = ALICE.email): Promise<SoftAuthenticator> {
+  const auth = softAuthenticator(options);
+  const { counter, backupEligible, backedUp } = auth.settings;
+  await t.sql(
+    `INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, device_type, backed_up, name, created_at)
+     SELECT id, $1, $2, $3, '["internal"]', $4, $5, 'Seeded', $6 FROM users WHERE email = $7`,
+    [auth.credentialId, Buffer.from(auth.publicKey), counter, backupEligible ? 'multiDevice' : 'singleDevice', backedUp ? 1 : 0, Date.now(), email],
+  );
+  return auth;
+}
+
 /** Alice's password step, for an account with a passkey: the passkey page, no code sent. */
 export async function passwordToPasskey(t: TestApp, c: TestClient, email = ALICE.email, password = ALICE.password): Promise<void> {
   const sent = t.sim.sent.length;

@@ -36,6 +36,8 @@ interface Challenged {
 export interface SoftAuthenticator {
   /** base64url, as the server stores it. */
   readonly credentialId: string;
+  /** The COSE public key, as a registration stores it (for a test that seeds the row itself). */
+  readonly publicKey: Uint8Array;
   /** The settings, changeable between calls (e.g. `counter = 0` to replay an old counter). */
   settings: Required<SoftAuthenticatorOptions>;
   /** A registration response (as @simplewebauthn/browser's startRegistration returns it) to these options. */
@@ -84,8 +86,10 @@ export function softAuthenticator(options: SoftAuthenticatorOptions = {}): SoftA
   const clientData = (type: string, challenge: string) =>
     new TextEncoder().encode(JSON.stringify({ type, challenge, origin: settings.origin, crossOrigin: false }));
 
+  const cose = cosePublicKey(publicKey);
   return {
     credentialId,
+    publicKey: cose,
     settings,
     register({ challenge }) {
       const authData = concat(
@@ -95,7 +99,7 @@ export function softAuthenticator(options: SoftAuthenticatorOptions = {}): SoftA
         new Uint8Array(16), // AAGUID: none
         Uint8Array.of(rawId.length >> 8, rawId.length & 0xff),
         rawId,
-        cosePublicKey(publicKey),
+        cose,
       );
       const attestationObject = isoCBOR.encode(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', authData]]) as never);
       return {

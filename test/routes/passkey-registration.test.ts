@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { auditRows } from '../helpers/audit.ts';
-import { PASSKEYS, addPasskey, optionsFrom, register } from '../helpers/passkeys.ts';
+import { PASSKEYS, addPasskey, optionsFrom, register, seedPasskey } from '../helpers/passkeys.ts';
 import { softAuthenticator } from '../helpers/soft-authenticator.ts';
 import { CONFIRM, PAST_STEP_UP_MS, later } from '../helpers/confirm.ts';
 
@@ -115,7 +115,7 @@ describe('the passkeys page', () => {
     const t = await start({ api: 'v2' });
     const c = await signedIn(t);
     const other = await signedIn(t); // the same account in another browser
-    for (let i = 0; i < 9; i += 1) await addPasskey(c);
+    for (let i = 0; i < 9; i += 1) await seedPasskey(t);
     await c.get(PASSKEYS);
     await other.get(PASSKEYS);
     const mine = await optionsFrom(c, `${PASSKEYS}/options`);

@@ -6,29 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { auditRows } from '../helpers/audit.ts';
-import { PASSKEY_STEP, addPasskey, assertionFor, passwordToPasskey, usePasskey } from '../helpers/passkeys.ts';
+import { PASSKEY_STEP, addPasskey, assertionFor, passwordToPasskey, seedPasskey, usePasskey } from '../helpers/passkeys.ts';
 import { softAuthenticator } from '../helpers/soft-authenticator.ts';
 import type { SoftAuthenticator, SoftAuthenticatorOptions } from '../helpers/soft-authenticator.ts';
-import { SEEDED, seedAccount, signInAs } from '../helpers/seeded-account.ts';
+import { SEEDED, seedAccount } from '../helpers/seeded-account.ts';
 import { firstSignIn } from '../helpers/recovery-codes.ts';
 
-/** Alice signs in by SMS, adds a passkey, signs out: the next sign-in is by passkey. */
-async function aliceWithPasskey(t: TestApp, options: SoftAuthenticatorOptions = {}): Promise<SoftAuthenticator> {
-  const c = t.client();
-  expect((await c.signIn(t.sim)).statusCode).toBe(303);
-  const auth = await addPasskey(c, options);
-  await c.post('/logout');
-  return auth;
-}
+/** Alice has a passkey (its row seeded: adding one is passkey-registration.test.ts's). */
+const aliceWithPasskey = (t: TestApp, options: SoftAuthenticatorOptions = {}): Promise<SoftAuthenticator> => seedPasskey(t, options);
 
-/** Sam (seeded by an admin: he first chooses his own password) adds a passkey too. */
+/** Sam, another account, has a passkey too. */
 async function samWithPasskey(t: TestApp): Promise<SoftAuthenticator> {
   await seedAccount(t);
-  const sam = t.client();
-  await signInAs(t, sam, SEEDED);
-  await sam.get('/account/password');
-  expect((await sam.post('/account/password', { current_password: SEEDED.password, new_password: 'sam chose this one himself' })).statusCode).toBe(303);
-  return addPasskey(sam);
+  return seedPasskey(t, {}, SEEDED.email);
 }
 
 const isSignedIn = async (c: TestClient) => (await c.get('/')).statusCode === 200;
