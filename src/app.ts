@@ -35,12 +35,15 @@ import auditService from './accounts/audit-plugin.ts';
 import verifyService from './verify/verify-plugin.ts';
 import rememberedBrowserFactor from './signin/factors/remembered-browser.ts';
 import verifyCodeFactor from './signin/factors/verify-code/index.ts';
+import passkeyFactor from './signin/factors/passkey.ts';
+import passkeysService from './passkeys/passkeys-plugin.ts';
 import { signOnceSigner } from './session/session-signer.ts';
 import type { VerifyClient } from './verify/verify-client.ts';
 import pages from './http/pages.ts';
 import errorPages from './http/error-pages.ts';
 import loginRoutes from './routes/login.ts';
 import codeRoutes from './routes/code.ts';
+import loginPasskeyRoutes from './routes/login-passkey.ts';
 import logoutRoutes from './routes/logout.ts';
 import accountArea from './routes/account-area.ts';
 import healthRoutes from './routes/health.ts';
@@ -181,7 +184,7 @@ async function buildOnBackends(
     secret: config.sessionSecrets,
     parseOptions: { httpOnly: true, sameSite: 'lax', path: '/', secure: config.production },
   });
-  await serveStaticFilesWithoutSessions(app, names.session);
+  await serveStaticFilesWithoutSessions(app, names.session, { passkeys: config.passkeys });
   await app.register(session, {
     secret: signOnceSigner(config.sessionSecrets),
     cookieName: names.session,
@@ -208,11 +211,17 @@ async function buildOnBackends(
     days: config.rememberDeviceDays,
   });
   await app.register(rememberedBrowserFactor);
+  if (config.passkeys) {
+    // PASSKEYS=off registers neither: no factor, no route, no page mentions them.
+    await app.register(passkeysService, { store: database.passkeys, publicOrigin: config.publicOrigin.origin, brand: config.verify.brand });
+    await app.register(passkeyFactor);
+  }
   await app.register(verifyCodeFactor);
   await app.register(pages, { brand: config.verify.brand, demoAccount, templatesDir: root('templates') });
   await app.register(errorPages);
   await app.register(loginRoutes);
   await app.register(codeRoutes);
+  if (config.passkeys) await app.register(loginPasskeyRoutes);
   await app.register(logoutRoutes);
   // The signed-in area: home, recovery codes, password, sessions, all behind the gate.
   await app.register(accountArea, { sessions: createAccountSessions(sessionStore, times) });

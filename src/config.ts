@@ -63,6 +63,8 @@ export interface Config {
   rememberDeviceDays: number;
   /** A sensitive action needs a full sign-in or a confirmation (/account/confirm) this recent (STEP_UP_MINUTES). */
   stepUpMinutes: number;
+  /** Passkeys offered and accepted (PASSKEYS=on, the default); off, no route, page or script mentions them. */
+  passkeys: boolean;
   /** Calling codes (`['1', '44']`) whose phones may be sent a code; `[]` allows all. See phoneAllowed. */
   verifyAllowedCountries: string[];
   verify: VerifyConfig;
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
     auditRetentionDays: number('AUDIT_RETENTION_DAYS', 90, 1, 3650, 'days'),
     rememberDeviceDays: number('REMEMBER_DEVICE_DAYS', 30, 0, 365, 'days'),
     stepUpMinutes: number('STEP_UP_MINUTES', 10, 1, 60, 'minutes'),
+    passkeys: parseOnOff('PASSKEYS', get('PASSKEYS'), true),
     verifyAllowedCountries: asConfigError(() => parseAllowedCountries(get('VERIFY_ALLOWED_COUNTRIES'))),
     verify: loadVerifyConfig(get, production),
     publicOrigin: asConfigError(() => parsePublicOrigin(get('PUBLIC_ORIGIN'), production, port)),
@@ -179,6 +182,14 @@ function parseNumber(name: string, raw: string | undefined, fallback: number, mi
     throw new ConfigError(`${name} must be a number${unit ? ` of ${unit}` : ''} from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function parseOnOff(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined) return fallback;
+  const value = raw.toLowerCase();
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new ConfigError(`${name} must be on or off, got "${raw}"`);
 }
 
 function parseLogLevel(raw: string | undefined): LogLevel {

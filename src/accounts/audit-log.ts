@@ -34,7 +34,11 @@ export type AuditEvent =
   // Changing the phone (/account/phone): the detail names the new number's calling code, never the number.
   | 'phone-change-started'
   | 'phone-changed'
-  | 'phone-change-failed';
+  | 'phone-change-failed'
+  | 'passkey-added'
+  | 'passkey-removed'
+  | 'passkey-used'
+  | 'passkey-failed';
 
 /** Where a request came from, as the trusted proxy saw it. */
 export interface RequestOrigin {

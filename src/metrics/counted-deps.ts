@@ -33,6 +33,9 @@ const OUTCOMES: Partial<Record<AuditEvent, [string, string]>> = {
   'recovery-code-used': ['code', 'recovery-code'],
   'recovery-code-failed': ['code', 'recovery-code-failed'],
   'signin-cancelled': ['code', 'cancelled'],
+  // A passkey is the second step too (a confirmation's use counts here as well: the same check).
+  'passkey-used': ['code', 'passkey'],
+  'passkey-failed': ['code', 'passkey-failed'],
 };
 
 export interface CountedDeps {

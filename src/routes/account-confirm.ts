@@ -2,8 +2,9 @@
 // the password again (under the sign-in's password budgets: signin/password-check.ts), then a code sent to the account's
 // phone (the send budgets, cooldown and allowed countries of a sign-in), checked under the Verify
 // request's lock and the account's code budget. The right code marks the session confirmed (a new
-// session ID, not a new sign-in) and sends the user back to the action's page. A recovery code is
-// refused here: it is a way back in without the phone, not a proof of holding it.
+// session ID, not a new sign-in) and sends the user back to the action's page. An account with a
+// passkey is offered it instead of the code (account-confirm-passkey.ts), or a code on request. A
+// recovery code is refused here: it is a way back in without the phone, not a proof of holding it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import { formBody } from './form-schemas.ts';
@@ -22,6 +23,7 @@ import { readRecoveryCode } from '../signin/factors/recovery-code.ts';
 import { confirmCodeSent, endConfirmCode, pendingConfirmCode } from '../signin/factors/verify-code/state.ts';
 import type { PendingCode } from '../signin/factors/verify-code/state.ts';
 import type { Account } from '../accounts/account-store.ts';
+import confirmPasskeyRoutes, { hasPasskey, offerPasskeyChoice, passkeyChoiceOpen } from './account-confirm-passkey.ts';
 
 const confirmBody = formBody({ password: { type: 'string', maxLength: 1024 }, code: { type: 'string', maxLength: 32 } }, []);
 const DETAIL = 'step-up';
@@ -31,7 +33,7 @@ export default async function accountConfirmRoutes(app: FastifyInstance): Promis
   const { accounts, audit, budgets, limits, signIn, verifyCode } = app;
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
 
-  const show = (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, retryAfterMs?: number) => {
+  const show = async (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, retryAfterMs?: number) => {
     if (retryAfterMs !== undefined) setRetryAfter(reply, retryAfterMs);
     const waiting = retryAfterMs === undefined ? '' : ` Try again in ${describeWait(retryAfterMs)}.`;
     const code = pendingConfirmCode(request);
@@ -39,9 +41,13 @@ export default async function accountConfirmRoutes(app: FastifyInstance): Promis
     const { channels, codeLength } = app.verify.client;
     // Only the code from the phone here (not a recovery code's 16 digits, as the sign-in's field allows).
     const field = code && { ...codeFieldView(channels, code.step, codeLength), codePattern: `[ \\-]*(?:[0-9][ \\-]*){${codeLength}}` };
+    const passkeyChoice = code === undefined && passkeyChoiceOpen(request);
     return reply.page(status, 'confirm', 'Confirm it is you', {
       ...field,
       codeSent: code !== undefined,
+      passkeyChoice,
+      // Before the password: an account with a passkey is told it may use it next (a rare page: one read).
+      passkeyNext: code === undefined && !passkeyChoice && (await hasPasskey(request, account.id)),
       maskedPhone: maskPhone(account.phone),
       maskedEmail: maskEmail(account.email),
       error: error && error + waiting,
@@ -49,6 +55,7 @@ export default async function accountConfirmRoutes(app: FastifyInstance): Promis
   };
 
   app.get(CONFIRM_PATH, async (request, reply) => show(request, reply, 200));
+  if (app.hasDecorator('passkeys')) await app.register(confirmPasskeyRoutes, { show });
 
   typed.post(CONFIRM_PATH, { schema: { body: confirmBody }, preValidation: app.checkCsrf }, async (request, reply) => {
     const { password, code } = request.body;
@@ -72,6 +79,8 @@ export default async function accountConfirmRoutes(app: FastifyInstance): Promis
     if (!checked.ok) return show(request, reply, 401, 'That password is not right.');
     const running = pendingConfirmCode(request);
     if (running) return sendAgain(request, reply, checked.account, running);
+    // An account with a passkey chooses next: the passkey, or "Send a code instead".
+    if (await offerPasskeyChoice(request, userId)) return reply.redirect(CONFIRM_PATH, 303);
     const sent = await verifyCode.send(request, checked.account, DETAIL);
     if (!sent.ok) return show(request, reply, sent.refusal.status, sent.refusal.message, sent.refusal.retryAfterMs);
     confirmCodeSent(request, sent.requestId);

@@ -6,6 +6,7 @@ import { codeFieldView } from '../verify/delivery-wording.ts';
 import type { PendingSignIn } from '../signin/state.ts';
 import { stillBelongs } from '../signin/state.ts';
 import { pendingCode, resendWaitSeconds } from '../signin/factors/verify-code/state.ts';
+import { PASSKEY_PATH, awaitingPasskey } from '../signin/factors/passkey.ts';
 import type { PendingCode } from '../signin/factors/verify-code/state.ts';
 import { describeWait } from '../state/limits.ts';
 import type { Verdict } from '../state/limits.ts';
@@ -36,6 +37,8 @@ export async function codeStepOr303(request: FastifyRequest, reply: FastifyReply
     await signIn.end(request, reply, 'account-unavailable');
     return void reply.redirect('/login', 303);
   }
+  // Waiting for a passkey, no code sent: the passkey page is this sign-in's step (and offers a code).
+  if (pending && awaitingPasskey(request)) return void reply.redirect(PASSKEY_PATH, 303);
   if (signIn.timedOut(request) || pending) await signIn.end(request, reply, 'session-ended');
   return void reply.redirect(signIn.state(request) === 'signed-in' ? '/' : '/login', 303);
 }

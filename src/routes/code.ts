@@ -14,6 +14,8 @@ import { rememberThisBrowser } from '../signin/factors/remembered-browser.ts';
 import { codeBusy, codePerAddress, codeStepOr303, codeThrottled, showCodePage } from './code-page.ts';
 import type { CodeStep } from './code-page.ts';
 import codeActionRoutes from './code-actions.ts';
+import { awaitingPasskey, offerPasskeyAfterCode } from '../signin/factors/passkey.ts';
+import { recoveryCodeAtPasskeyStep } from './login-passkey.ts';
 
 // `remember`: the "Remember this browser" checkbox (src/session/remember-browser.ts), sent only when ticked.
 const codeBody = formBody({ code: { type: 'string', maxLength: 32 }, remember: { type: 'string', maxLength: 8 } }, ['code']);
@@ -33,6 +35,8 @@ export default async function codeRoutes(app: FastifyInstance): Promise<void> {
     '/login/code',
     { schema: { body: codeBody }, preValidation: app.checkCsrf },
     async (request, reply) => {
+      // At the passkey step (no code sent): a recovery code only, and never an SMS.
+      if (awaitingPasskey(request)) return recoveryCodeAtPasskeyStep(request, reply, request.body.code);
       const step = await codeStepOr303(request, reply);
       if (!step) return reply;
       const refused = await codePerAddress(request, reply, step);
@@ -47,12 +51,20 @@ export default async function codeRoutes(app: FastifyInstance): Promise<void> {
         const used = await signInWithRecoveryCode(request, reply, userId, step.code, recoveryCode, (account) => afterCodeStep(request, reply, account, remember));
         if (used.kind === 'answered') return used.reply;
         if (used.kind === 'busy') return codeBusy(reply, step);
+        if (used.kind === 'gone') return reply.redirect('/', 303);
         if (used.kind === 'throttled') return codeThrottled(reply, step, used.verdict, 'Too many wrong codes for this account.');
         return showCodePage(reply, 401, step, 'That recovery code is wrong or has already been used.');
       }
 
       const checked = await verifyCode.check(request, { requestId: step.code.requestId, userId, code }, () =>
-        signIn.finish(request, reply, { factor: 'verify-code', audit: { event: 'code-ok' }, afterwards: (account) => afterCodeStep(request, reply, account, remember) }),
+        signIn.finish(request, reply, {
+          factor: 'verify-code',
+          audit: { event: 'code-ok' },
+          async afterwards(account) {
+            await afterCodeStep(request, reply, account, remember);
+            await offerPasskeyAfterCode(request, account.id);
+          },
+        }),
       );
       if (checked.kind === 'right') return checked.value;
       if (checked.kind === 'busy') return codeBusy(reply, step);

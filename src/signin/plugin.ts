@@ -16,7 +16,7 @@ import type { SessionTimes, SignedIn } from './state.ts';
 import { createGate } from './gate.ts';
 import { releaseBeforeAnswer } from './release-before-answer.ts';
 import { createFinish } from './complete.ts';
-import { createRequireRecentSignIn } from './recent-sign-in.ts';
+import { createRequireRecentSignIn, isRecent } from './recent-sign-in.ts';
 import type { SecondFactor } from './factors/factor.ts';
 import type { SignIn } from './sign-in.ts';
 
@@ -168,6 +168,7 @@ async function signInPlugin(app: FastifyInstance, options: SignInOptions): Promi
 
   app.decorate('requireSignedIn', createGate(signIn, accountCache, audit, cookies));
   app.decorate('requireRecentSignIn', createRequireRecentSignIn(stepUpMs));
+  app.decorate('isRecentSignIn', (request: FastifyRequest) => isRecent(request.session.signedIn, stepUpMs));
 }
 
 export default fp(signInPlugin, { name: 'signin', dependencies: ['@fastify/session', '@fastify/cookie', 'csrf'] });

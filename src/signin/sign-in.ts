@@ -72,6 +72,8 @@ declare module 'fastify' {
     requireSignedIn: Gate;
     /** A sensitive route's preHandler (recent-sign-in.ts): 303 /account/confirm unless signed in or confirmed recently. */
     requireRecentSignIn: RequireRecentSignIn;
+    /** Whether a sensitive action would go through now (a page says so before its button is pressed). */
+    isRecentSignIn(request: FastifyRequest): boolean;
   }
   interface FastifyRequest {
     /** The signed-in account, read afresh on each protected request (a disabled account is gone). */

@@ -1,25 +1,21 @@
 // Shared by the browser tests: Debian's Chromium through playwright-core, the app served on a random
 // loopback port, a page that records console errors and CSP violations, and the sign-in form steps.
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { ALICE, startTestApp } from '../helpers/test-app.ts';
 import type { Api, TestApp } from '../helpers/test-app.ts';
+import { launchBrowser } from './chromium.ts';
 
-export { ALICE };
+export { ALICE, launchBrowser };
+export { withVirtualAuthenticator } from './virtual-authenticator.ts';
+export type { VirtualAuthenticator, VirtualCredential } from './virtual-authenticator.ts';
 
 export const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', 'test-results', 'e2e');
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    // Root needs --no-sandbox; the rest keeps Chromium from calling home on this closed network.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 export interface ServedApp {
   t: TestApp;
@@ -28,12 +24,39 @@ export interface ServedApp {
   close(): Promise<void>;
 }
 
+export interface ServeOptions {
+  /**
+   * Served as http://localhost:PORT with PUBLIC_ORIGIN to match (passkeys bind to the relying
+   * party's host name, which WebAuthn refuses to be an IP address); else http://127.0.0.1:PORT.
+   */
+  localhost?: boolean;
+  /** More of the app's environment (STEP_UP_MINUTES, PASSKEYS, …). */
+  env?: Record<string, string>;
+}
+
+/** A port nothing listens on now: PUBLIC_ORIGIN names it before the app is built and listens. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 /** The app as the server builds it (Alice seeded, Verify simulator behind it), listening on 127.0.0.1. */
-export async function serveTestApp(api: Api): Promise<ServedApp> {
-  const t = await startTestApp({ api });
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = t.app.server.address() as AddressInfo;
-  return { t, base: `http://127.0.0.1:${port}`, close: () => closeServed(t) };
+export async function serveTestApp(api: Api, options: ServeOptions = {}): Promise<ServedApp> {
+  if (!options.localhost) {
+    const t = await startTestApp({ api, env: options.env });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.app.server.address() as AddressInfo;
+    return { t, base: `http://127.0.0.1:${port}`, close: () => closeServed(t) };
+  }
+  // Chromium resolves localhost to the loopback address itself (never through DNS).
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  const t = await startTestApp({ api, env: { PUBLIC_ORIGIN: base, ...options.env } });
+  await t.app.listen({ host: '127.0.0.1', port });
+  return { t, base, close: () => closeServed(t) };
 }
 
 /**
@@ -147,7 +170,7 @@ export interface BrowserSuite {
  * the check that the test left no console error or CSP violation. The app runs in the test's own
  * process, so `served.t.moveClock` moves its clock (and real time returns after each test).
  */
-export function useBrowserSuite(api: Api, contextOptions: BrowserContextOptions = {}): BrowserSuite {
+export function useBrowserSuite(api: Api, contextOptions: BrowserContextOptions = {}, serveOptions: ServeOptions = {}): BrowserSuite {
   let browser: Browser | undefined;
   let served: ServedApp | undefined;
   let watched: WatchedPage | undefined;
@@ -158,7 +181,7 @@ export function useBrowserSuite(api: Api, contextOptions: BrowserContextOptions 
     await browser?.close();
   });
   beforeEach(async () => {
-    [served, watched] = await Promise.all([serveTestApp(api), openPage(browser as Browser, contextOptions)]);
+    [served, watched] = await Promise.all([serveTestApp(api, serveOptions), openPage(browser as Browser, contextOptions)]);
   });
   afterEach(async () => {
     vi.useRealTimers(); // a test that moved the served app's clock (TestApp.moveClock)

@@ -29,7 +29,8 @@ describe('how the pages look', () => {
   /** Styled (the stylesheet applied), fits the viewport's width, and photographed. */
   async function check(page: Page, name: string): Promise<void> {
     // Strings, not functions: tsconfig has no DOM types, and the page evaluates them all the same.
-    const buttonColour = await page.evaluate<string>(`getComputedStyle(document.querySelector('main form button')).backgroundColor`);
+    // The page's first primary button (link-styled and outlined ones, such as the home page's "Not now", aside).
+    const buttonColour = await page.evaluate<string>(`getComputedStyle(document.querySelector('main form button:not(.link):not(.secondary)')).backgroundColor`);
     expect(buttonColour, `${name}: primary button colour`).toBe(ACCENT);
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow, `${name}: sideways scroll in px`).toBeLessThanOrEqual(0);

@@ -2,14 +2,17 @@
 // of the code from the phone. A guess at the account's code budget, spent in one atomic step,
 // then the sign-in finishes (`app.signIn.finish`) or the code is given back if it cannot (ended
 // meanwhile: the code was no way in). Held under the pending Verify request's lock, as a check
-// is (the cancel is a Verify call, and finishing must not race a check). Also the first set of
-// codes an account gets after a full sign-in (shown once: src/http/pages.ts, templates/layout.eta).
+// is (the cancel is a Verify call, and finishing must not race a check); at the passkey step, with
+// no code sent, under the lock a passkey assertion holds (pending-lock.ts), and no SMS is ever
+// sent. Also the first set of codes an account gets after a full sign-in (shown once:
+// src/http/pages.ts, templates/layout.eta).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { normalizeRecoveryCode } from '../../accounts/recovery-codes.ts';
 import type { Verdict } from '../../state/limits.ts';
 import { noteRecoverySignIn, showCodesOnce } from '../../session/recovery-session.ts';
 import type { Account } from '../../accounts/account-store.ts';
 import type { PendingCode } from './verify-code/state.ts';
+import { holdPendingSignIn } from './pending-lock.ts';
 
 /** 16 digits (grouped or not): a recovery code rather than a code from the phone. */
 export const readRecoveryCode = normalizeRecoveryCode;
@@ -17,6 +20,8 @@ export const readRecoveryCode = normalizeRecoveryCode;
 export type RecoveryOutcome =
   | { kind: 'answered'; reply: FastifyReply }
   | { kind: 'busy' }
+  /** A request that held the lock first (a code, a passkey) finished or ended this sign-in. */
+  | { kind: 'gone' }
   | { kind: 'throttled'; verdict: Verdict & { ok: false } }
   | { kind: 'wrong' };
 
@@ -24,14 +29,16 @@ export async function signInWithRecoveryCode(
   request: FastifyRequest,
   reply: FastifyReply,
   userId: number,
-  pendingCode: PendingCode,
+  pendingCode: PendingCode | undefined,
   code: string,
   afterwards: (account: Account) => Promise<void>,
 ): Promise<RecoveryOutcome> {
   const { budgets, audit, recoveryCodes, verifyCode, signIn } = request.server;
-  const release = await verifyCode.hold(request, pendingCode.requestId);
+  const release = pendingCode ? await verifyCode.hold(request, pendingCode.requestId) : await holdPendingSignIn(request, userId);
   if (!release) return { kind: 'busy' };
   try {
+    // Going on would spend the code, fail to claim the session, and end it with its successor.
+    if (!(await signIn.stillStored(request))) return { kind: 'gone' };
     const budget = await budgets.reserveCode(userId);
     if (!budget.verdict.ok) {
       if (budget.verdict.first) await audit.record('code-throttled', request, { userId });
@@ -42,7 +49,7 @@ export async function signInWithRecoveryCode(
       await audit.record('recovery-code-failed', request, { userId });
       return { kind: 'wrong' };
     }
-    await verifyCode.cancel(request, pendingCode);
+    if (pendingCode) await verifyCode.cancel(request, pendingCode);
     const answered = await signIn.finish(request, reply, {
       factor: 'recovery-code',
       audit: { event: 'recovery-code-used', detail: `${spent.left} left` },

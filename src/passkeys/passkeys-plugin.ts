@@ -1,0 +1,88 @@
+// Passkeys as a service (PASSKEYS=on only: off, this plugin is not registered and nothing else
+// finds `app.passkeys`): the store (`database.passkeys`), the relying party taken from
+// PUBLIC_ORIGIN and the brand, and the challenges of registrations, sign-ins and confirmations.
+//
+// A challenge lives in the server-side session only (never a cookie, a page or a log line): one
+// at a time per session, at most CHALLENGE_TTL_MS, and gone from the session the moment a response
+// is checked against it, whether the check succeeds or not. Parallel requests on one session may
+// each load it before either saves (the session store is last-write-wins): what must happen once
+// is decided elsewhere, atomically (the sign-in's claim, the confirmation's claim, the store's
+// unique credential ID).
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { PasskeyStore } from '../accounts/passkey-store.ts';
+import { CHALLENGE_TTL_MS, relyingParty } from './webauthn.ts';
+import type { RelyingParty } from './webauthn.ts';
+
+export type ChallengePurpose = 'register' | 'sign-in' | 'confirm';
+
+export interface PasskeyChallenge {
+  purpose: ChallengePurpose;
+  /** base64url, as the options sent to the browser carry it. */
+  challenge: string;
+  userId: number;
+  /** ms since the epoch. */
+  expiresAt: number;
+}
+
+/** Why no challenge could be taken: none (never asked, or used already), or too old. */
+export type TakenChallenge = { ok: true; challenge: string } | { ok: false; reason: 'none' | 'expired' };
+
+export interface Passkeys {
+  store: PasskeyStore;
+  rp: RelyingParty;
+  /** Keeps the challenge of options just made for this session (replacing any earlier one). */
+  keepChallenge(request: FastifyRequest, purpose: ChallengePurpose, userId: number, challenge: string): void;
+  /** The session's challenge for this purpose and account, removed from the session whatever it was. */
+  takeChallenge(request: FastifyRequest, purpose: ChallengePurpose, userId: number): TakenChallenge;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    passkeys: Passkeys;
+  }
+  interface Session {
+    passkeyChallenge?: PasskeyChallenge;
+    /** Set after a sign-in by SMS code of an account with no passkey: the home page offers one. */
+    passkeyOffer?: boolean;
+    /** A one-shot message for the passkeys page (added, removed). */
+    passkeysNotice?: string;
+    /**
+     * /account/confirm: when the password was right again, for an account with a passkey (ms since
+     * the epoch). A passkey, or "Send a code instead", may follow for a few minutes.
+     */
+    confirmPasswordAt?: number;
+  }
+}
+
+export interface PasskeysOptions {
+  store: PasskeyStore;
+  /** PUBLIC_ORIGIN's origin (`https://app.example.com`): its host name is the relying party ID. */
+  publicOrigin: string;
+  brand: string;
+}
+
+export function createPasskeys({ store, publicOrigin, brand }: PasskeysOptions): Passkeys {
+  return {
+    store,
+    rp: relyingParty(new URL(publicOrigin), brand),
+    keepChallenge(request, purpose, userId, challenge) {
+      request.session.passkeyChallenge = { purpose, challenge, userId, expiresAt: Date.now() + CHALLENGE_TTL_MS };
+    },
+    takeChallenge(request, purpose, userId) {
+      const kept = request.session.passkeyChallenge;
+      if (kept === undefined) return { ok: false, reason: 'none' };
+      // Single use: whatever the check finds, this challenge signs nothing else.
+      delete request.session.passkeyChallenge;
+      if (kept.purpose !== purpose || kept.userId !== userId) return { ok: false, reason: 'none' };
+      if (Date.now() >= kept.expiresAt) return { ok: false, reason: 'expired' };
+      return { ok: true, challenge: kept.challenge };
+    },
+  };
+}
+
+async function passkeysPlugin(app: FastifyInstance, options: PasskeysOptions): Promise<void> {
+  app.decorate('passkeys', createPasskeys(options));
+}
+
+export default fp(passkeysPlugin, { name: 'passkeys', fastify: '5.x', dependencies: ['@fastify/session'] });
