@@ -4,7 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // PostgreSQL and Redis have runs of their own (vitest.backends.config.ts): `npm test` needs nothing but npm install.
-    exclude: ['test/e2e/**', 'test/storage/postgres/**', 'test/storage/redis/**', 'test/storage/backends/**', 'node_modules/**'],
+    // test/processes (the real `node src/server.ts`: demo mode, signals, a stalled log reader; ~20 s of
+    // process starts and real waits) runs with the browser suite (vitest.e2e.config.ts).
+    exclude: ['test/e2e/**', 'test/processes/**', 'test/storage/postgres/**', 'test/storage/redis/**', 'test/storage/backends/**', 'node_modules/**'],
     // Each run gets its own TMPDIR, removed at the end (see the file); sqlite-template: one migrated
     // SQLite file that each test app's database is copied from.
     globalSetup: ['test/temp-root.ts', 'test/sqlite-template.ts'],

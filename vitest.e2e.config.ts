@@ -2,7 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/e2e/**/*.test.ts'],
+    // The browser suite, and the server as a process (test/processes: demo mode from nothing, an exit
+    // code, graceful shutdown, a stalled log reader), which spends its time on process starts and real
+    // waits rather than in `npm test`'s workers.
+    include: ['test/e2e/**/*.test.ts', 'test/processes/**/*.test.ts'],
     // Each run gets its own TMPDIR (Chromium profiles, the demo server's folder), removed at the end.
     globalSetup: ['test/temp-root.ts'],
     // argon2 at the test cost in the apps served in-process; the servers this suite spawns (behind

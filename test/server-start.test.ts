@@ -1,5 +1,5 @@
 // src/server.ts's start, in this process: a wrong configuration or a failed start is one clear
-// line and nothing left running. (test/server.test.ts runs the real `node src/server.ts`.)
+// line and nothing left running. (test/processes/server.test.ts runs the real `node src/server.ts`.)
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SESSION_SECRET } from './helpers/test-app.ts';

@@ -1,6 +1,6 @@
 // The server's start with METRICS_PORT (src/server.ts's startServer, in this process): /metrics
 // answers on its own port from the start, never on the app's, and goes away when the server
-// closes (a SIGTERM closes it: test/server.test.ts); a metrics port already taken stops the start
+// closes (a SIGTERM closes it: test/processes/server.test.ts); a metrics port already taken stops the start
 // with one line naming METRICS_PORT.
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 // The real server with its stdout on a pipe that nobody reads (a stuck log shipper, a dead `| tee`):
 // it keeps answering, drops and counts what the pipe cannot take, and still shuts down on a signal.
 import { describe, expect, it } from 'vitest';
-import { freePort, startServer } from './helpers/server-process.ts';
+import { freePort, startServer } from '../helpers/server-process.ts';
 
 /** src/server.ts's grace period: the README promises an exit within it. */
 const SHUTDOWN_GRACE_MS = 10_000;

@@ -2,9 +2,9 @@
 // What happens inside the start (each config error, a failed start) is tested in-process in server-start.test.ts.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ALICE, SESSION_SECRET, seededDir, simulatorOptions, startTestApp, verifyEnv } from './helpers/test-app.ts';
-import { MIGRATIONS, SPAWNED_SERVER_TEST_MS, browser, folders, freePort, startServer } from './helpers/server-process.ts';
-import { startVerifySimulator } from '../src/verify-simulator/index.ts';
+import { ALICE, SESSION_SECRET, seededDir, simulatorOptions, startTestApp, verifyEnv } from '../helpers/test-app.ts';
+import { MIGRATIONS, SPAWNED_SERVER_TEST_MS, browser, folders, freePort, startServer } from '../helpers/server-process.ts';
+import { startVerifySimulator } from '../../src/verify-simulator/index.ts';
 
 describe('npm start with no configuration (demo mode)', { timeout: SPAWNED_SERVER_TEST_MS }, () => {
   it('runs on SQLite with the simulator, says so loudly, prints each code, and the demo account signs in', async () => {
