@@ -15,6 +15,13 @@ describe('maskPhone', () => {
     expect(maskPhone('+99955550100')).toBe('••• 0100');
     expect(maskPhone('+1234567')).toBe('•••');
   });
+
+  it('answers each number the same however many others were masked in between (its memo is bounded)', () => {
+    const first = maskPhone('+353851234567');
+    for (let i = 0; i < 1100; i++) expect(maskPhone(`+4477009${String(i).padStart(5, '0')}`)).toMatch(new RegExp(`${String(i).padStart(5, '0').slice(-4)}$`));
+    expect(maskPhone('+353851234567')).toBe(first);
+    expect(first).toBe('+353 •• ••• 4567');
+  });
 });
 
 describe('maskEmail', () => {
