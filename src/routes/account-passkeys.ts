@@ -29,8 +29,11 @@ const registerBody = formBody(
 );
 const removeBody = formBody({ id: { type: 'string', maxLength: 16 } }, ['id']);
 const DAY = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
-// Control characters (C0, DEL, C1) and the bidirectional overrides that can make a name lie about itself.
-const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// Control characters (C0, DEL, C1), line and paragraph separators, and the bidirectional controls
+// (the overrides, isolates and the invisible marks: U+200E, U+200F, U+061C) that can make a name lie about itself.
+const UNSHOWABLE = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
+// A name must show something: zero-width spaces, joiners and the like alone would list as a blank.
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}]/u;
 
 /** The name a passkey is saved under: trimmed, 1-64 characters, "Passkey added on 7 Dec 2026" when left empty. */
 export function passkeyName(typed: string | undefined, now = Date.now()): { name: string } | { problem: string } {
@@ -38,6 +41,7 @@ export function passkeyName(typed: string | undefined, now = Date.now()): { name
   if (name === '') return { name: `Passkey added on ${DAY.format(now)}` };
   if ([...name].length > NAME_MAX) return { problem: `A passkey’s name can be at most ${NAME_MAX} characters.` };
   if (UNSHOWABLE.test(name)) return { problem: 'A passkey’s name can’t contain control characters.' };
+  if (!VISIBLE.test(name)) return { problem: 'A passkey’s name needs a letter, digit or symbol you can see.' };
   return { name };
 }
 
@@ -93,7 +97,7 @@ export default async function accountPasskeysRoutes(app: FastifyInstance): Promi
     if (!response) return show(request, reply, 400, 'Your browser sent no passkey. Press “Add a passkey” again.');
     const named = passkeyName(typedName);
     if ('problem' in named) return show(request, reply, 400, named.problem);
-    const taken = passkeys.takeChallenge(request, 'register', userId);
+    const taken = await passkeys.takeChallenge(request, 'register', userId);
     const parsed = parseResponseField(response);
     const checked = taken.ok && parsed !== undefined ? await checkRegistration(passkeys.rp, parsed, taken.challenge) : undefined;
     if (!checked?.ok) {
