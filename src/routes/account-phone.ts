@@ -156,14 +156,15 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
       const account = await accounts.findById(userId);
       const signedIn = request.session.signedIn;
       if (!account || !signedIn || !stillBelongs(account, signedIn)) return undefined;
-      // The one atomic decision: of two changes racing (two browsers), the first to store wins.
-      const sessionEpoch = await accounts.changePhone(userId, change.phone, change.replaces);
+      // The one atomic decision: of two changes racing (two browsers), the first to store wins, and
+      // a password change or "sign out everywhere" that moved the epoch since the read above wins too.
+      const sessionEpoch = await accounts.changePhone(userId, change.phone, { phone: change.replaces, sessionEpoch: signedIn.epoch });
       if (sessionEpoch === undefined) return undefined;
       return { ended: await signIn.endOtherSessions(request, { ...account, phone: change.phone, sessionEpoch }) };
     });
     if (checked.kind === 'right') {
       endPhoneChange(request);
-      if (checked.value === undefined) return lost(request, reply, userId);
+      if (checked.value === undefined) return lost(request, reply, userId, change);
       const { ended } = checked.value;
       await audit.record('phone-changed', request, { userId, detail: `${callingCode(change.phone)} other-sessions-ended ${ended ?? 0}` });
       if (ended === undefined) {
@@ -184,10 +185,18 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
     return show(request, reply, checked.outcome.status, checked.outcome.message);
   }
 
-  /** The right code, but the phone was no longer the one this change began from (another change won). */
-  async function lost(request: FastifyRequest, reply: FastifyReply, userId: number) {
-    await audit.record('phone-change-failed', request, { userId, detail: 'changed-meanwhile' });
+  /**
+   * The right code, but nothing was stored: the phone was no longer the one this change began from
+   * (another change won), or this session's sign-in was over (its epoch moved: a password change,
+   * "sign out everywhere", the account disabled).
+   */
+  async function lost(request: FastifyRequest, reply: FastifyReply, userId: number, change: PendingPhoneChange) {
     const account = await accounts.findById(userId);
+    if (!account || account.phone === change.replaces) {
+      await audit.record('phone-change-failed', request, { userId, detail: 'signed-out-meanwhile' });
+      return signedOut(request, reply, 409, 'This browser was signed out meanwhile (a password change, or “Sign out all other browsers”), so your phone number was not changed. Sign in again.');
+    }
+    await audit.record('phone-change-failed', request, { userId, detail: 'changed-meanwhile' });
     const signedIn = request.session.signedIn;
     const message = 'Your phone number was changed meanwhile (in another browser, or by an administrator), so this change was not made.';
     if (account && signedIn && stillBelongs(account, signedIn)) {

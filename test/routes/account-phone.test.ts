@@ -287,6 +287,33 @@ describe('changing the phone', () => {
     expect(await isSignedIn(won[0] === a ? two : one)).toBe(false);
   });
 
+  it('"Sign out all other browsers" landing between the code check and the store wins: the phone is not changed, this browser is out', async () => {
+    const t = await start({ api: 'v2' });
+    const c = await signedIn(t);
+    const owner = await signedIn(t);
+    const code = await startChange(t, c);
+    await c.get(PAGE);
+    await owner.get('/account/sessions');
+    // The owner's press lands after this change read the account (its epoch still matched) and
+    // before it stores the phone: the stores are the app's own, only the order is forced.
+    const { accounts } = t.app;
+    const changePhone = accounts.changePhone.bind(accounts);
+    accounts.changePhone = async (...args) => {
+      accounts.changePhone = changePhone;
+      expect((await owner.post('/account/sessions/end-others')).headers.location).toBe('/account/sessions');
+      return changePhone(...args);
+    };
+    const lost = await c.post(PAGE, { code });
+    expect(lost.statusCode).toBe(409);
+    expect(lost.body).toContain('This browser was signed out meanwhile');
+    expect(lost.body).toContain('your phone number was not changed');
+    expect(await phoneInDb(t)).toBe(ALICE.phone);
+    expect(await auditCount(t, 'phone-changed')).toBe(0);
+    expect((await auditRows(t)).map((row) => [row.event, row.detail])).toContainEqual(['phone-change-failed', 'signed-out-meanwhile']);
+    expect(await isSignedIn(c)).toBe(false);
+    expect(await isSignedIn(owner)).toBe(true);
+  });
+
   it('a phone an admin changed meanwhile is not overwritten: the right code answers 409 and this browser stays signed in', async () => {
     const t = await start({ api: 'v2' });
     const c = await signedIn(t);
