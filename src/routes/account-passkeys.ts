@@ -16,6 +16,7 @@ import { MAX_PASSKEYS } from '../accounts/passkey-store.ts';
 import { checkRegistration, registrationOptions } from '../passkeys/webauthn.ts';
 import { parseResponseField } from '../passkeys/check-assertion.ts';
 import { absoluteTime, timeAgo } from '../http/readable-time.ts';
+import type { SignedIn } from '../signin/state.ts';
 
 export const PASSKEYS_PATH = '/account/passkeys';
 /** The home page's "Not now": the offer to add a passkey is gone for the rest of this session. */
@@ -106,9 +107,17 @@ export default async function accountPasskeysRoutes(app: FastifyInstance): Promi
       const message = reason === 'expired' ? 'That took too long. Press “Add a passkey” again.' : 'That passkey could not be added. Press “Add a passkey” again.';
       return show(request, reply, 400, message);
     }
-    const added = await passkeys.store.add({ ...checked.credential, userId, name: named.name, createdAt: Date.now() }, MAX_PASSKEYS);
+    // Under this session's epoch: a password change or "sign out everywhere" that ended this
+    // session after the gate let it in is not followed by its passkey.
+    const sessionEpoch = (request.session.signedIn as SignedIn).epoch;
+    const added = await passkeys.store.add({ ...checked.credential, userId, name: named.name, createdAt: Date.now() }, MAX_PASSKEYS, sessionEpoch);
     if ('refused' in added) {
       await audit.record('passkey-failed', request, { userId, detail: `register ${added.refused}` });
+      if (added.refused === 'signed-out') {
+        await app.signIn.end(request, reply);
+        const message = 'This browser was signed out meanwhile (a password change, or “Sign out all other browsers”), so the passkey was not added. Sign in again.';
+        return reply.page(409, 'error', 'Passkey not added', { heading: 'Passkey not added', message, retry: { href: '/login', label: 'Sign in again' } });
+      }
       const message =
         added.refused === 'full'
           ? `You have ${MAX_PASSKEYS} passkeys, the most an account can have. Remove one to add another.`

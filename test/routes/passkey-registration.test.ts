@@ -173,6 +173,31 @@ describe('the passkeys page', () => {
     expect(refused.json().error).toContain('the most an account can have');
   });
 
+  it('"Sign out all other browsers" landing between the registration check and the store wins: no passkey is added, this browser is out', async () => {
+    const t = await start({ api: 'v2' });
+    const c = await signedIn(t);
+    const owner = await signedIn(t);
+    await owner.get('/account/sessions');
+    await c.get(PASSKEYS);
+    const options = await optionsFrom(c, `${PASSKEYS}/options`);
+    // The owner's press lands after the gate let this session in and before the passkey is stored:
+    // the stores are the app's own, only the order is forced.
+    const { store } = t.app.passkeys;
+    const add = store.add.bind(store);
+    store.add = async (...args) => {
+      store.add = add;
+      expect((await owner.post('/account/sessions/end-others')).headers.location).toBe('/account/sessions');
+      return add(...args);
+    };
+    const lost = await c.post(PASSKEYS, { response: JSON.stringify(softAuthenticator().register(options)) });
+    expect(lost.statusCode).toBe(409);
+    expect(lost.body).toContain('the passkey was not added');
+    expect(await t.sql('SELECT id FROM passkeys')).toHaveLength(0);
+    expect((await auditRows(t)).map((r) => [r.event, r.detail])).toContainEqual(['passkey-failed', 'register signed-out']);
+    expect((await c.get('/')).headers.location).toBe('/login');
+    expect((await owner.get('/')).statusCode).toBe(200);
+  });
+
   it('removes a passkey; removing the last puts the account back on SMS codes', async () => {
     const t = await start({ api: 'v2' });
     const c = await signedIn(t);
