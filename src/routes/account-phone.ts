@@ -1,7 +1,8 @@
 // Changing the phone (/account/phone): a sensitive action behind the recent sign-in check (NIST SP
 // 800-63B: both factors at the time of the change; ASVS 7.5.1). The new number (new-phone.ts),
 // then a code sent TO IT through the sign-in's own send (its budgets, cooldown, the account's and
-// the new phone's SMS-pumping budgets, allowed countries), then that code checked under the Verify
+// the new phone's SMS-pumping budgets, allowed countries; a Verify request already running to that
+// number is someone else's and is never taken over: 409), then that code checked under the Verify
 // request's lock and the account's code budget. Only the right code stores the number, in one
 // statement that also moves the session epoch and forgets the remembered browsers, and only if the
 // phone is still the one the change began from; the other sessions end, this one stays signed in.
@@ -32,6 +33,9 @@ const DETAIL = 'phone-change';
 const BUSY_MS = 1000;
 const NO_NUMBER = "We can't send a code to that number. Check it, or enter another mobile number.";
 const START_OVER = "That code can't be used any more. Enter your new number again for a new code.";
+/** Verify's "concurrent": a request to that number, not this change's, is running (its own account signing in, say). */
+const NUMBER_BUSY = 'A code is already on its way to that number for something else. Wait a few minutes, then try again.';
+const NEW_PHONE = { newPhone: true };
 
 /** The code goes to the new phone, never to the account's email: a code by email proves nothing about the phone. */
 const toNewPhone = (account: Account, phone: string): Account => ({ ...account, phone, email: '' });
@@ -118,9 +122,9 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
       await verifyCode.cancel(request, running);
       endPhoneChange(request);
     }
-    const sent = await verifyCode.send(request, toNewPhone(account, parsed.e164), DETAIL);
+    const sent = await verifyCode.send(request, toNewPhone(account, parsed.e164), DETAIL, NEW_PHONE);
     if (!sent.ok) {
-      const message = sent.refusal.status === 422 ? NO_NUMBER : sent.refusal.message;
+      const message = sent.refusal.status === 422 ? NO_NUMBER : sent.why === 'failed' && sent.refusal.status === 409 ? NUMBER_BUSY : sent.refusal.message;
       return show(request, reply, sent.refusal.status, message, sent.refusal.retryAfterMs);
     }
     phoneChangeCodeSent(request, { phone: parsed.e164, replaces: account.phone }, sent.requestId);
@@ -132,7 +136,7 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
   async function sendAgain(request: FastifyRequest, reply: FastifyReply, account: Account, change: PendingPhoneChange) {
     if (!(await verifyCode.hold(request, change.requestId))) return show(request, reply, 429, 'Your last request is still being handled.', BUSY_MS);
     const { phone, replaces } = change;
-    const sent = await verifyCode.resend(request, toNewPhone(account, phone), change, (requestId) => phoneChangeCodeSent(request, { phone, replaces }, requestId));
+    const sent = await verifyCode.resend(request, toNewPhone(account, phone), change, (requestId) => phoneChangeCodeSent(request, { phone, replaces }, requestId), NEW_PHONE);
     if (sent.kind === 'throttled') return show(request, reply, 429, sent.message, sent.verdict.retryAfterMs);
     if (sent.kind === 'failed') {
       if (sent.outcome.restart) endPhoneChange(request);

@@ -12,6 +12,7 @@ import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { auditCount, auditRows } from '../helpers/audit.ts';
 import { CONFIRM, PAST_STEP_UP_MS, confirm, later, wrongCodeFor } from '../helpers/confirm.ts';
 import { rememberedRows, signInWithCode, verifyStarts } from '../helpers/remembering.ts';
+import { seedAccount } from '../helpers/seeded-account.ts';
 
 const PAGE = '/account/phone';
 /** An Irish mobile: valid and mobile in libphonenumber-js's metadata (Alice's seeded +1 555 is neither). */
@@ -201,6 +202,34 @@ describe('changing the phone', () => {
     expect(throttled.body).toContain('Too many codes have been sent');
     expect(verifyStarts(t)).toBe(sentBefore);
     await startChange(t, c, OTHER_PHONE); // another number's budget is its own
+  });
+
+  it('never takes over a Verify request already running to the new number (another account’s sign-in): 409, and that code still signs its owner in', async () => {
+    const t = await start({ api: 'v2' });
+    const owner = { email: 'owner@example.com', phone: NEW_PHONE, password: 'the owner of that number' };
+    await seedAccount(t, owner);
+    const theirs = t.client();
+    expect((await theirs.post('/login', { email: owner.email, password: owner.password })).headers.location).toBe('/login/code');
+    const theirCode = t.sim.lastCode(NEW_PHONE) as string;
+
+    // Alice types that number as her new one: Vonage answers "concurrent" with the running
+    // request's ID, which is not hers to check guesses against or to cancel.
+    const c = await signedIn(t);
+    await c.get(PAGE);
+    const sentBefore = t.sim.sent.length;
+    const refused = await c.post(PAGE, { phone: NEW_PHONE });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain('A code is already on its way to that number');
+    expect(refused.body).not.toContain('name="code"');
+    expect(t.sim.sent).toHaveLength(sentBefore);
+    expect((await c.post(PAGE, { code: wrongCodeFor(theirCode) })).statusCode).toBe(400); // no change under way
+    await c.post(`${PAGE}/cancel`);
+
+    await theirs.get('/login/code');
+    const done = await theirs.post('/login/code', { code: theirCode });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).not.toMatch(/^\/login/);
+    expect(await phoneInDb(t)).toBe(ALICE.phone);
   });
 
   it('Vonage down: a 503 page, nothing spent, and the same number can be tried again at once', async () => {
