@@ -232,6 +232,31 @@ describe('changing the phone', () => {
     expect(await phoneInDb(t)).toBe(ALICE.phone);
   });
 
+  it('changes to a number never spend that number’s own sign-in budget: its owner still gets codes', async () => {
+    const t = await start({ api: 'v2' });
+    const owner = { email: 'owner@example.com', phone: NEW_PHONE, password: 'the owner of that number' };
+    await seedAccount(t, owner);
+    const ownerSignsIn = async () => {
+      const theirs = t.client();
+      const login = await theirs.post('/login', { email: owner.email, password: owner.password });
+      expect(login.statusCode).toBe(303);
+      expect(login.headers.location).toBe('/login/code');
+      await theirs.get('/login/code');
+      expect((await theirs.post('/login/code', { code: t.sim.lastCode(NEW_PHONE) as string })).headers.location).not.toMatch(/^\/login/);
+    };
+    await ownerSignsIn(); // one of the five codes an hour that number gets
+    // Someone signed in types the owner's number as their new one, as often as their own budget allows.
+    const c = await signedIn(t);
+    for (let i = 0; i < 4; i++) {
+      await startChange(t, c);
+      await c.post(`${PAGE}/cancel`);
+      await later(t, 31_000); // the resend cooldown
+    }
+    await c.get(PAGE);
+    expect((await c.post(PAGE, { phone: NEW_PHONE })).statusCode).toBe(429); // their account's budget
+    await ownerSignsIn();
+  });
+
   it('Vonage down: a 503 page, nothing spent, and the same number can be tried again at once', async () => {
     const t = await start({ api: 'v2' });
     const c = await signedIn(t);
@@ -363,6 +388,13 @@ describe('changing the phone', () => {
     const c = await signedIn(t);
     const code = await startChange(t, c);
     expect((await c.post(PAGE, { code })).headers.location).toBe('/');
+    // A sign-in's code to it (the change's own code counts against the number's budget for changes).
+    await c.get('/');
+    await c.post('/logout');
+    await c.get('/login');
+    await c.post('/login', { email: ALICE.email, password: ALICE.password });
+    await c.get('/login/code');
+    expect((await c.post('/login/code', { code: t.sim.lastCode(NEW_PHONE) as string })).headers.location).toBe('/');
     const shown = await runCommand(runLimitsCommand, ['--show', ALICE.email], await backendEnv(t.dir), resolve(import.meta.dirname, '../..'));
     expect(shown.code).toBe(0);
     const row = shown.stdout.split('\n').find((line) => line.startsWith('send-phone-hour '));

@@ -30,7 +30,7 @@ export async function resendCode(
   options: SendOptions = {},
 ): Promise<ResendOutcome> {
   const { verify, budgets, audit } = deps;
-  const send = await budgets.reserveSend('resend', { userId: account.id, phone: account.phone, ip: addressKey(request.ip) });
+  const send = await budgets.reserveSend('resend', { userId: account.id, phone: account.phone, ip: addressKey(request.ip), newPhone: options.newPhone });
   if (!send.verdict.ok) {
     const cooling = send.verdict.limit === 'send-cooldown';
     if (!cooling && send.verdict.first) await audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });

@@ -35,7 +35,7 @@ export async function sendCode(deps: SendCodeDeps, request: FastifyRequest, acco
     await audit.record('code-send-refused-country', request, { userId });
     return { ok: false, why: 'country', refusal: { status: 403, message: "We can't send codes to the phone number on your account (its country is not served). Contact your administrator." } };
   }
-  const send = await budgets.reserveSend('start', { userId, phone: account.phone, ip: addressKey(request.ip) });
+  const send = await budgets.reserveSend('start', { userId, phone: account.phone, ip: addressKey(request.ip), newPhone });
   if (!send.verdict.ok) {
     if (send.verdict.first) await audit.record('code-send-throttled', request, { userId, detail: send.verdict.limit });
     const refusal = { status: 429, message: 'Too many codes have been sent to your phone.', retryAfterMs: send.verdict.retryAfterMs };
