@@ -35,8 +35,11 @@ export type AccountStore = {
    * The user's own new phone (its code just came back right), in one statement: the phone, a new
    * session epoch (sessions started before the change are over) and updated_at; the account's
    * remembered browsers are forgotten by the same statement's trigger (migrations/0003). Only if
-   * the phone is still `expectedPhone` (the one it was when the change began), so of two changes
-   * racing, one wins. Returns the new session epoch, or undefined when nothing changed.
+   * the phone is still `expected.phone` (the one it was when the change began), so of two changes
+   * racing, one wins, and only if the session epoch is still `expected.sessionEpoch` (the one of
+   * the session asking), so a password change or "sign out everywhere" that ended that session a
+   * moment before is never followed by its phone change. Returns the new session epoch, or
+   * undefined when nothing changed.
    */
-  changePhone(id: number, phone: string, expectedPhone: string): Promise<number | undefined>;
+  changePhone(id: number, phone: string, expected: { phone: string; sessionEpoch: number }): Promise<number | undefined>;
 };

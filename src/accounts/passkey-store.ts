@@ -34,7 +34,8 @@ export interface Passkey {
 
 export type NewPasskey = Omit<Passkey, 'id' | 'lastUsedAt'>;
 
-export type AddPasskeyResult = { added: Passkey } | { refused: 'full' | 'taken' };
+/** `signed-out`: the account's session epoch is no longer the one given (or the account is disabled). */
+export type AddPasskeyResult = { added: Passkey } | { refused: 'full' | 'taken' | 'signed-out' };
 
 export interface PasskeyUse {
   /** The counter the assertion was checked against (the stored one, read before the check). */
@@ -50,10 +51,12 @@ export interface PasskeyStore {
   /** Whether the account has any (asked after every right password: one indexed read). */
   has(userId: number): Promise<boolean>;
   /**
-   * Adds it in one atomic step unless the account already has `max` passkeys (`full`) or this
-   * credential ID is registered already, to this account or any other (`taken`).
+   * Adds it in one atomic step unless the account already has `max` passkeys (`full`), this
+   * credential ID is registered already, to this account or any other (`taken`), or, when
+   * `sessionEpoch` is given (the session asking), the account's epoch moved since: a password
+   * change or "sign out everywhere" ended that session a moment before (`signed-out`).
    */
-  add(passkey: NewPasskey, max?: number): Promise<AddPasskeyResult>;
+  add(passkey: NewPasskey, max?: number, sessionEpoch?: number): Promise<AddPasskeyResult>;
   /** The account's own passkey with this credential ID; another account's is never returned. */
   find(userId: number, credentialId: string): Promise<Passkey | undefined>;
   /**

@@ -35,7 +35,7 @@ export async function checkPasskeyAssertion(
 async function check(request: FastifyRequest, purpose: ChallengePurpose, userId: number, field: string): Promise<AssertionOutcome> {
   const { passkeys } = request.server;
   // Taken first, whatever the body: a malformed post uses the challenge up too.
-  const taken = passkeys.takeChallenge(request, purpose, userId);
+  const taken = await passkeys.takeChallenge(request, purpose, userId);
   const response = parseResponseField(field);
   const credentialId = credentialIdOf(response);
   if (response === undefined || credentialId === undefined) return { ok: false, reason: 'malformed' };

@@ -5,9 +5,10 @@
 // A challenge lives in the server-side session only (never a cookie, a page or a log line): one
 // at a time per session, at most CHALLENGE_TTL_MS, and gone from the session the moment a response
 // is checked against it, whether the check succeeds or not. Parallel requests on one session may
-// each load it before either saves (the session store is last-write-wins): what must happen once
-// is decided elsewhere, atomically (the sign-in's claim, the confirmation's claim, the store's
-// unique credential ID).
+// each load it before either saves (the session store is last-write-wins), so taking it also takes
+// the challenge's one point in the shared store (limits.ts's `passkey-challenge`): of two responses
+// to one challenge (one replayed, or two authenticators answering the same registration) only
+// the first is checked. The sign-in's and the confirmation's claims still decide what finishes.
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PasskeyStore } from '../accounts/passkey-store.ts';
@@ -33,8 +34,11 @@ export interface Passkeys {
   rp: RelyingParty;
   /** Keeps the challenge of options just made for this session (replacing any earlier one). */
   keepChallenge(request: FastifyRequest, purpose: ChallengePurpose, userId: number, challenge: string): void;
-  /** The session's challenge for this purpose and account, removed from the session whatever it was. */
-  takeChallenge(request: FastifyRequest, purpose: ChallengePurpose, userId: number): TakenChallenge;
+  /**
+   * The session's challenge for this purpose and account, removed from the session whatever it
+   * was; 'none' as well when a parallel request took it first (one atomic point in the shared store).
+   */
+  takeChallenge(request: FastifyRequest, purpose: ChallengePurpose, userId: number): Promise<TakenChallenge>;
 }
 
 declare module 'fastify' {
@@ -69,13 +73,16 @@ export function createPasskeys({ store, publicOrigin, brand }: PasskeysOptions):
     keepChallenge(request, purpose, userId, challenge) {
       request.session.passkeyChallenge = { purpose, challenge, userId, expiresAt: Date.now() + CHALLENGE_TTL_MS };
     },
-    takeChallenge(request, purpose, userId) {
+    async takeChallenge(request, purpose, userId) {
       const kept = request.session.passkeyChallenge;
       if (kept === undefined) return { ok: false, reason: 'none' };
       // Single use: whatever the check finds, this challenge signs nothing else.
       delete request.session.passkeyChallenge;
       if (kept.purpose !== purpose || kept.userId !== userId) return { ok: false, reason: 'none' };
       if (Date.now() >= kept.expiresAt) return { ok: false, reason: 'expired' };
+      // This session's copy may have been loaded before a parallel request's use was saved.
+      const once = await request.server.limits.consume(['passkey-challenge', kept.challenge]);
+      if (!once.ok) return { ok: false, reason: 'none' };
       return { ok: true, challenge: kept.challenge };
     },
   };
@@ -85,4 +92,4 @@ async function passkeysPlugin(app: FastifyInstance, options: PasskeysOptions): P
   app.decorate('passkeys', createPasskeys(options));
 }
 
-export default fp(passkeysPlugin, { name: 'passkeys', fastify: '5.x', dependencies: ['@fastify/session'] });
+export default fp(passkeysPlugin, { name: 'passkeys', fastify: '5.x', dependencies: ['@fastify/session', 'budgets'] });

@@ -16,6 +16,7 @@ import { MAX_PASSKEYS } from '../accounts/passkey-store.ts';
 import { checkRegistration, registrationOptions } from '../passkeys/webauthn.ts';
 import { parseResponseField } from '../passkeys/check-assertion.ts';
 import { absoluteTime, timeAgo } from '../http/readable-time.ts';
+import type { SignedIn } from '../signin/state.ts';
 
 export const PASSKEYS_PATH = '/account/passkeys';
 /** The home page's "Not now": the offer to add a passkey is gone for the rest of this session. */
@@ -29,8 +30,11 @@ const registerBody = formBody(
 );
 const removeBody = formBody({ id: { type: 'string', maxLength: 16 } }, ['id']);
 const DAY = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
-// Control characters (C0, DEL, C1) and the bidirectional overrides that can make a name lie about itself.
-const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// Control characters (C0, DEL, C1), line and paragraph separators, and the bidirectional controls
+// (the overrides, isolates and the invisible marks: U+200E, U+200F, U+061C) that can make a name lie about itself.
+const UNSHOWABLE = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
+// A name must show something: zero-width spaces, joiners and the like alone would list as a blank.
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}]/u;
 
 /** The name a passkey is saved under: trimmed, 1-64 characters, "Passkey added on 7 Dec 2026" when left empty. */
 export function passkeyName(typed: string | undefined, now = Date.now()): { name: string } | { problem: string } {
@@ -38,6 +42,7 @@ export function passkeyName(typed: string | undefined, now = Date.now()): { name
   if (name === '') return { name: `Passkey added on ${DAY.format(now)}` };
   if ([...name].length > NAME_MAX) return { problem: `A passkey’s name can be at most ${NAME_MAX} characters.` };
   if (UNSHOWABLE.test(name)) return { problem: 'A passkey’s name can’t contain control characters.' };
+  if (!VISIBLE.test(name)) return { problem: 'A passkey’s name needs a letter, digit or symbol you can see.' };
   return { name };
 }
 
@@ -93,7 +98,7 @@ export default async function accountPasskeysRoutes(app: FastifyInstance): Promi
     if (!response) return show(request, reply, 400, 'Your browser sent no passkey. Press “Add a passkey” again.');
     const named = passkeyName(typedName);
     if ('problem' in named) return show(request, reply, 400, named.problem);
-    const taken = passkeys.takeChallenge(request, 'register', userId);
+    const taken = await passkeys.takeChallenge(request, 'register', userId);
     const parsed = parseResponseField(response);
     const checked = taken.ok && parsed !== undefined ? await checkRegistration(passkeys.rp, parsed, taken.challenge) : undefined;
     if (!checked?.ok) {
@@ -102,9 +107,17 @@ export default async function accountPasskeysRoutes(app: FastifyInstance): Promi
       const message = reason === 'expired' ? 'That took too long. Press “Add a passkey” again.' : 'That passkey could not be added. Press “Add a passkey” again.';
       return show(request, reply, 400, message);
     }
-    const added = await passkeys.store.add({ ...checked.credential, userId, name: named.name, createdAt: Date.now() }, MAX_PASSKEYS);
+    // Under this session's epoch: a password change or "sign out everywhere" that ended this
+    // session after the gate let it in is not followed by its passkey.
+    const sessionEpoch = (request.session.signedIn as SignedIn).epoch;
+    const added = await passkeys.store.add({ ...checked.credential, userId, name: named.name, createdAt: Date.now() }, MAX_PASSKEYS, sessionEpoch);
     if ('refused' in added) {
       await audit.record('passkey-failed', request, { userId, detail: `register ${added.refused}` });
+      if (added.refused === 'signed-out') {
+        await app.signIn.end(request, reply);
+        const message = 'This browser was signed out meanwhile (a password change, or “Sign out all other browsers”), so the passkey was not added. Sign in again.';
+        return reply.page(409, 'error', 'Passkey not added', { heading: 'Passkey not added', message, retry: { href: '/login', label: 'Sign in again' } });
+      }
       const message =
         added.refused === 'full'
           ? `You have ${MAX_PASSKEYS} passkeys, the most an account can have. Remove one to add another.`

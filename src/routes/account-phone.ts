@@ -1,7 +1,8 @@
 // Changing the phone (/account/phone): a sensitive action behind the recent sign-in check (NIST SP
 // 800-63B: both factors at the time of the change; ASVS 7.5.1). The new number (new-phone.ts),
 // then a code sent TO IT through the sign-in's own send (its budgets, cooldown, the account's and
-// the new phone's SMS-pumping budgets, allowed countries), then that code checked under the Verify
+// the new phone's SMS-pumping budgets, allowed countries; a Verify request already running to that
+// number is someone else's and is never taken over: 409), then that code checked under the Verify
 // request's lock and the account's code budget. Only the right code stores the number, in one
 // statement that also moves the session epoch and forgets the remembered browsers, and only if the
 // phone is still the one the change began from; the other sessions end, this one stays signed in.
@@ -32,6 +33,9 @@ const DETAIL = 'phone-change';
 const BUSY_MS = 1000;
 const NO_NUMBER = "We can't send a code to that number. Check it, or enter another mobile number.";
 const START_OVER = "That code can't be used any more. Enter your new number again for a new code.";
+/** Verify's "concurrent": a request to that number, not this change's, is running (its own account signing in, say). */
+const NUMBER_BUSY = 'A code is already on its way to that number for something else. Wait a few minutes, then try again.';
+const NEW_PHONE = { newPhone: true };
 
 /** The code goes to the new phone, never to the account's email: a code by email proves nothing about the phone. */
 const toNewPhone = (account: Account, phone: string): Account => ({ ...account, phone, email: '' });
@@ -118,9 +122,9 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
       await verifyCode.cancel(request, running);
       endPhoneChange(request);
     }
-    const sent = await verifyCode.send(request, toNewPhone(account, parsed.e164), DETAIL);
+    const sent = await verifyCode.send(request, toNewPhone(account, parsed.e164), DETAIL, NEW_PHONE);
     if (!sent.ok) {
-      const message = sent.refusal.status === 422 ? NO_NUMBER : sent.refusal.message;
+      const message = sent.refusal.status === 422 ? NO_NUMBER : sent.why === 'failed' && sent.refusal.status === 409 ? NUMBER_BUSY : sent.refusal.message;
       return show(request, reply, sent.refusal.status, message, sent.refusal.retryAfterMs);
     }
     phoneChangeCodeSent(request, { phone: parsed.e164, replaces: account.phone }, sent.requestId);
@@ -132,7 +136,7 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
   async function sendAgain(request: FastifyRequest, reply: FastifyReply, account: Account, change: PendingPhoneChange) {
     if (!(await verifyCode.hold(request, change.requestId))) return show(request, reply, 429, 'Your last request is still being handled.', BUSY_MS);
     const { phone, replaces } = change;
-    const sent = await verifyCode.resend(request, toNewPhone(account, phone), change, (requestId) => phoneChangeCodeSent(request, { phone, replaces }, requestId));
+    const sent = await verifyCode.resend(request, toNewPhone(account, phone), change, (requestId) => phoneChangeCodeSent(request, { phone, replaces }, requestId), NEW_PHONE);
     if (sent.kind === 'throttled') return show(request, reply, 429, sent.message, sent.verdict.retryAfterMs);
     if (sent.kind === 'failed') {
       if (sent.outcome.restart) endPhoneChange(request);
@@ -156,14 +160,15 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
       const account = await accounts.findById(userId);
       const signedIn = request.session.signedIn;
       if (!account || !signedIn || !stillBelongs(account, signedIn)) return undefined;
-      // The one atomic decision: of two changes racing (two browsers), the first to store wins.
-      const sessionEpoch = await accounts.changePhone(userId, change.phone, change.replaces);
+      // The one atomic decision: of two changes racing (two browsers), the first to store wins, and
+      // a password change or "sign out everywhere" that moved the epoch since the read above wins too.
+      const sessionEpoch = await accounts.changePhone(userId, change.phone, { phone: change.replaces, sessionEpoch: signedIn.epoch });
       if (sessionEpoch === undefined) return undefined;
       return { ended: await signIn.endOtherSessions(request, { ...account, phone: change.phone, sessionEpoch }) };
     });
     if (checked.kind === 'right') {
       endPhoneChange(request);
-      if (checked.value === undefined) return lost(request, reply, userId);
+      if (checked.value === undefined) return lost(request, reply, userId, change);
       const { ended } = checked.value;
       await audit.record('phone-changed', request, { userId, detail: `${callingCode(change.phone)} other-sessions-ended ${ended ?? 0}` });
       if (ended === undefined) {
@@ -184,10 +189,18 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
     return show(request, reply, checked.outcome.status, checked.outcome.message);
   }
 
-  /** The right code, but the phone was no longer the one this change began from (another change won). */
-  async function lost(request: FastifyRequest, reply: FastifyReply, userId: number) {
-    await audit.record('phone-change-failed', request, { userId, detail: 'changed-meanwhile' });
+  /**
+   * The right code, but nothing was stored: the phone was no longer the one this change began from
+   * (another change won), or this session's sign-in was over (its epoch moved: a password change,
+   * "sign out everywhere", the account disabled).
+   */
+  async function lost(request: FastifyRequest, reply: FastifyReply, userId: number, change: PendingPhoneChange) {
     const account = await accounts.findById(userId);
+    if (!account || account.phone === change.replaces) {
+      await audit.record('phone-change-failed', request, { userId, detail: 'signed-out-meanwhile' });
+      return signedOut(request, reply, 409, 'This browser was signed out meanwhile (a password change, or “Sign out all other browsers”), so your phone number was not changed. Sign in again.');
+    }
+    await audit.record('phone-change-failed', request, { userId, detail: 'changed-meanwhile' });
     const signedIn = request.session.signedIn;
     const message = 'Your phone number was changed meanwhile (in another browser, or by an administrator), so this change was not made.';
     if (account && signedIn && stillBelongs(account, signedIn)) {

@@ -41,7 +41,10 @@ export default async function accountSessionsRoutes(app: FastifyInstance, option
     });
   });
 
-  typed.post(`${PAGE}/end`, { schema: { body: endBody }, preValidation: app.checkCsrf }, async (request, reply) => {
+  // Both ends are sensitive actions: a full sign-in or a confirmation within STEP_UP_MINUTES
+  // (recent-sign-in.ts). Ending the others one by one must not get round asking for "all others".
+  const recent = app.requireRecentSignIn(PAGE);
+  typed.post(`${PAGE}/end`, { schema: { body: endBody }, preValidation: app.checkCsrf, preHandler: recent }, async (request, reply) => {
     const account = accountOf(request);
     const { outcome, rememberedBrowser } = await sessions.endByHandle(account.id, request.body.session, request.session.sessionId);
     if (outcome === 'ended') {
@@ -53,8 +56,6 @@ export default async function accountSessionsRoutes(app: FastifyInstance, option
     return reply.redirect(PAGE, 303);
   });
 
-  // A sensitive action: a full sign-in or a confirmation within STEP_UP_MINUTES (recent-sign-in.ts).
-  const recent = app.requireRecentSignIn(PAGE);
   typed.post(`${PAGE}/end-others`, { schema: { body: csrfOnlyBody }, preValidation: app.checkCsrf, preHandler: recent }, async (request, reply) => {
     const account = accountOf(request);
     // A new session epoch first: a sign-in that read the account before it (a remembered browser's

@@ -2,7 +2,7 @@
 // check and a code send take from, and what a success gives back. Each is consumed before the
 // work it guards and refunded when that work did not happen.
 import { normalizeEmail } from '../accounts/email.ts';
-import type { LimitName, Limits, Verdict } from './limits.ts';
+import type { LimitName, Limits, Spent, Verdict } from './limits.ts';
 
 type Entry = [LimitName, string];
 
@@ -80,15 +80,30 @@ export function createBudgets(limits: Limits) {
 
     /**
      * A Verify start or resend. A resend waits out the account's cooldown; a start begins it.
-     * Both count against the account's, the phone's and the address's send budgets.
+     * Both count against the account's, the phone's and the address's send budgets. `newPhone`
+     * (a phone change: the number is not the account's yet) counts against that number's budgets
+     * for changes, kept apart from its sign-ins': anyone signed in can type any number, and must
+     * not spend its owner's sign-in codes. A number whose own budget is spent takes no change either.
      */
-    async reserveSend(kind: 'start' | 'resend', { userId, phone, ip }: { userId: number; phone: string; ip: string }): Promise<Reservation> {
+    async reserveSend(
+      kind: 'start' | 'resend',
+      { userId, phone, ip, newPhone = false }: { userId: number; phone: string; ip: string; newPhone?: boolean },
+    ): Promise<Reservation> {
       const account = String(userId);
+      if (newPhone) {
+        const spent = await limits.peek(['send-phone-hour', phone], ['send-phone-day', phone]);
+        const full = spent.findIndex((used) => used !== undefined && used.consumed >= used.points);
+        if (full !== -1) {
+          const verdict: Verdict = { ok: false, retryAfterMs: Math.max(1000, (spent[full] as Spent).freesInMs), limit: full === 0 ? 'send-phone-hour' : 'send-phone-day', first: false };
+          return { verdict, refund: () => Promise.resolve() };
+        }
+      }
+      const phoneKey = newPhone ? `new-phone ${phone}` : phone;
       const entries: Entry[] = [
         ['send-account-hour', account],
         ['send-account-day', account],
-        ['send-phone-hour', phone],
-        ['send-phone-day', phone],
+        ['send-phone-hour', phoneKey],
+        ['send-phone-day', phoneKey],
         ['send-ip-hour', ip],
       ];
       if (kind === 'resend') {

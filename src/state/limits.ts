@@ -31,6 +31,12 @@ export const LIMITS = {
   'send-phone-hour': { points: 5, seconds: HOUR },
   'send-phone-day': { points: 10, seconds: 24 * HOUR },
   'send-ip-hour': { points: 20, seconds: HOUR },
+  /**
+   * A passkey challenge answered: once per challenge, for as long as one lives (webauthn.ts's
+   * CHALLENGE_TTL_MS). The session forgets it too, but parallel requests may each have loaded the
+   * session before the first saved it: this point, taken in the shared store, lets one through.
+   */
+  'passkey-challenge': { points: 1, seconds: 5 * MINUTE },
   /** Held while one Verify call for a pending sign-in runs; `seconds` is set from the Verify timeout. */
   'verify-call': { points: 1, seconds: 30 },
 } as const;

@@ -1,5 +1,8 @@
 // Starting a Verify request for a sign-in. A request already running to the same phone (a double
 // submit, a second tab) is not an error: its code is valid, so the sign-in carries on with it.
+// Not for a phone change (`adoptRunning: false`): a request running to a number that is not yet
+// the account's was started for someone else (that number's own account signing in), and its ID
+// is not this session's to check guesses against or to cancel.
 import type { FastifyBaseLogger } from 'fastify';
 import type { VerifyClient, VerifyResult } from './verify-client.ts';
 
@@ -9,10 +12,11 @@ export async function startVerification(
   log: FastifyBaseLogger,
   /** The account's address, for an `email` step in VERIFY_WORKFLOW. */
   email?: string,
+  { adoptRunning = true }: { adoptRunning?: boolean } = {},
 ): Promise<VerifyResult<{ requestId: string }>> {
   const result = await verify.start(phone, email);
   if (result.ok) return result;
-  if (result.failure === 'concurrent' && result.requestId) {
+  if (result.failure === 'concurrent' && result.requestId && adoptRunning) {
     log.info({ verifyApi: verify.api }, 'a verification to this phone was already running; continuing with it');
     return { ok: true, requestId: result.requestId };
   }

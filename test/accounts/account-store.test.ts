@@ -26,6 +26,7 @@ describe('account store', () => {
     return () => db.close();
   });
 
+  const epochOf = (id: number) => db.prepare('SELECT session_epoch FROM users WHERE id = ?').pluck().get(id) as number;
   const alice = () => ({
     id: aliceId,
     email: 'alice@example.com',
@@ -106,7 +107,7 @@ describe('account store', () => {
     db.prepare("UPDATE users SET updated_at = '2000-01-01 00:00:00' WHERE id = ?").run(aliceId);
     db.prepare('INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES (?, ?, 0, ?)').run('t1', aliceId, Date.now() + 60_000);
     const before = (await accounts.findById(aliceId))!;
-    const epoch = await accounts.changePhone(aliceId, '+353851234567', '+15555550100');
+    const epoch = await accounts.changePhone(aliceId, '+353851234567', { phone: '+15555550100', sessionEpoch: epochOf(aliceId) });
     expect(epoch).toEqual(expect.any(Number));
     expect(epoch).not.toBe(before.sessionEpoch);
     expect(await accounts.findById(aliceId)).toEqual({ ...alice(), phone: '+353851234567', sessionEpoch: epoch });
@@ -116,15 +117,23 @@ describe('account store', () => {
 
   it('changes the phone once of two changes racing from the same phone, and never a disabled account’s', async () => {
     const [first, second] = await Promise.all([
-      accounts.changePhone(aliceId, '+353851234567', '+15555550100'),
-      accounts.changePhone(aliceId, '+447911123456', '+15555550100'),
+      accounts.changePhone(aliceId, '+353851234567', { phone: '+15555550100', sessionEpoch: epochOf(aliceId) }),
+      accounts.changePhone(aliceId, '+447911123456', { phone: '+15555550100', sessionEpoch: epochOf(aliceId) }),
     ]);
     expect(first).toEqual(expect.any(Number));
     expect(second).toBeUndefined();
     expect(await accounts.findById(aliceId)).toMatchObject({ phone: '+353851234567', sessionEpoch: first });
     const bobId = db.prepare("SELECT id FROM users WHERE email = 'bob@example.com'").pluck().get() as number;
-    expect(await accounts.changePhone(bobId, '+447911123456', '+15555550101')).toBeUndefined();
+    expect(await accounts.changePhone(bobId, '+447911123456', { phone: '+15555550101', sessionEpoch: epochOf(bobId) })).toBeUndefined();
     expect(db.prepare('SELECT phone FROM users WHERE id = ?').pluck().get(bobId)).toBe('+15555550101');
+  });
+
+  it('never changes the phone after the session epoch moved (a password change, "sign out everywhere"): the session asking is over', async () => {
+    const epoch = epochOf(aliceId);
+    expect(await accounts.moveSessionEpoch(aliceId)).not.toBe(epoch);
+    expect(await accounts.changePhone(aliceId, '+353851234567', { phone: '+15555550100', sessionEpoch: epoch })).toBeUndefined();
+    expect((await accounts.findById(aliceId))!.phone).toBe('+15555550100');
+    expect(await accounts.changePhone(aliceId, '+353851234567', { phone: '+15555550100', sessionEpoch: epochOf(aliceId) })).toEqual(expect.any(Number));
   });
 
   it('reads must_change_password as a boolean: 0 inserted on purpose is false', async () => {
@@ -170,7 +179,7 @@ describe('account store', () => {
         accounts.findById(aliceId),
         accounts.updatePasswordHash(aliceId, ALICE_HASH, ALICE_HASH),
         accounts.changePassword(aliceId, ALICE_HASH, ALICE_HASH),
-        accounts.changePhone(aliceId, '+353851234567', '+15555550100'),
+        accounts.changePhone(aliceId, '+353851234567', { phone: '+15555550100', sessionEpoch: 1 }),
       ];
     }).not.toThrow();
     for (const lookup of lookups) await expect(lookup).rejects.toThrow(/database connection is not open/);

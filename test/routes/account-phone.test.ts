@@ -12,6 +12,7 @@ import type { TestApp, TestClient } from '../helpers/test-app.ts';
 import { auditCount, auditRows } from '../helpers/audit.ts';
 import { CONFIRM, PAST_STEP_UP_MS, confirm, later, wrongCodeFor } from '../helpers/confirm.ts';
 import { rememberedRows, signInWithCode, verifyStarts } from '../helpers/remembering.ts';
+import { seedAccount } from '../helpers/seeded-account.ts';
 
 const PAGE = '/account/phone';
 /** An Irish mobile: valid and mobile in libphonenumber-js's metadata (Alice's seeded +1 555 is neither). */
@@ -203,6 +204,59 @@ describe('changing the phone', () => {
     await startChange(t, c, OTHER_PHONE); // another number's budget is its own
   });
 
+  it('never takes over a Verify request already running to the new number (another account’s sign-in): 409, and that code still signs its owner in', async () => {
+    const t = await start({ api: 'v2' });
+    const owner = { email: 'owner@example.com', phone: NEW_PHONE, password: 'the owner of that number' };
+    await seedAccount(t, owner);
+    const theirs = t.client();
+    expect((await theirs.post('/login', { email: owner.email, password: owner.password })).headers.location).toBe('/login/code');
+    const theirCode = t.sim.lastCode(NEW_PHONE) as string;
+
+    // Alice types that number as her new one: Vonage answers "concurrent" with the running
+    // request's ID, which is not hers to check guesses against or to cancel.
+    const c = await signedIn(t);
+    await c.get(PAGE);
+    const sentBefore = t.sim.sent.length;
+    const refused = await c.post(PAGE, { phone: NEW_PHONE });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain('A code is already on its way to that number');
+    expect(refused.body).not.toContain('name="code"');
+    expect(t.sim.sent).toHaveLength(sentBefore);
+    expect((await c.post(PAGE, { code: wrongCodeFor(theirCode) })).statusCode).toBe(400); // no change under way
+    await c.post(`${PAGE}/cancel`);
+
+    await theirs.get('/login/code');
+    const done = await theirs.post('/login/code', { code: theirCode });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).not.toMatch(/^\/login/);
+    expect(await phoneInDb(t)).toBe(ALICE.phone);
+  });
+
+  it('changes to a number never spend that number’s own sign-in budget: its owner still gets codes', async () => {
+    const t = await start({ api: 'v2' });
+    const owner = { email: 'owner@example.com', phone: NEW_PHONE, password: 'the owner of that number' };
+    await seedAccount(t, owner);
+    const ownerSignsIn = async () => {
+      const theirs = t.client();
+      const login = await theirs.post('/login', { email: owner.email, password: owner.password });
+      expect(login.statusCode).toBe(303);
+      expect(login.headers.location).toBe('/login/code');
+      await theirs.get('/login/code');
+      expect((await theirs.post('/login/code', { code: t.sim.lastCode(NEW_PHONE) as string })).headers.location).not.toMatch(/^\/login/);
+    };
+    await ownerSignsIn(); // one of the five codes an hour that number gets
+    // Someone signed in types the owner's number as their new one, as often as their own budget allows.
+    const c = await signedIn(t);
+    for (let i = 0; i < 4; i++) {
+      await startChange(t, c);
+      await c.post(`${PAGE}/cancel`);
+      await later(t, 31_000); // the resend cooldown
+    }
+    await c.get(PAGE);
+    expect((await c.post(PAGE, { phone: NEW_PHONE })).statusCode).toBe(429); // their account's budget
+    await ownerSignsIn();
+  });
+
   it('Vonage down: a 503 page, nothing spent, and the same number can be tried again at once', async () => {
     const t = await start({ api: 'v2' });
     const c = await signedIn(t);
@@ -287,6 +341,33 @@ describe('changing the phone', () => {
     expect(await isSignedIn(won[0] === a ? two : one)).toBe(false);
   });
 
+  it('"Sign out all other browsers" landing between the code check and the store wins: the phone is not changed, this browser is out', async () => {
+    const t = await start({ api: 'v2' });
+    const c = await signedIn(t);
+    const owner = await signedIn(t);
+    const code = await startChange(t, c);
+    await c.get(PAGE);
+    await owner.get('/account/sessions');
+    // The owner's press lands after this change read the account (its epoch still matched) and
+    // before it stores the phone: the stores are the app's own, only the order is forced.
+    const { accounts } = t.app;
+    const changePhone = accounts.changePhone.bind(accounts);
+    accounts.changePhone = async (...args) => {
+      accounts.changePhone = changePhone;
+      expect((await owner.post('/account/sessions/end-others')).headers.location).toBe('/account/sessions');
+      return changePhone(...args);
+    };
+    const lost = await c.post(PAGE, { code });
+    expect(lost.statusCode).toBe(409);
+    expect(lost.body).toContain('This browser was signed out meanwhile');
+    expect(lost.body).toContain('your phone number was not changed');
+    expect(await phoneInDb(t)).toBe(ALICE.phone);
+    expect(await auditCount(t, 'phone-changed')).toBe(0);
+    expect((await auditRows(t)).map((row) => [row.event, row.detail])).toContainEqual(['phone-change-failed', 'signed-out-meanwhile']);
+    expect(await isSignedIn(c)).toBe(false);
+    expect(await isSignedIn(owner)).toBe(true);
+  });
+
   it('a phone an admin changed meanwhile is not overwritten: the right code answers 409 and this browser stays signed in', async () => {
     const t = await start({ api: 'v2' });
     const c = await signedIn(t);
@@ -307,6 +388,13 @@ describe('changing the phone', () => {
     const c = await signedIn(t);
     const code = await startChange(t, c);
     expect((await c.post(PAGE, { code })).headers.location).toBe('/');
+    // A sign-in's code to it (the change's own code counts against the number's budget for changes).
+    await c.get('/');
+    await c.post('/logout');
+    await c.get('/login');
+    await c.post('/login', { email: ALICE.email, password: ALICE.password });
+    await c.get('/login/code');
+    expect((await c.post('/login/code', { code: t.sim.lastCode(NEW_PHONE) as string })).headers.location).toBe('/');
     const shown = await runCommand(runLimitsCommand, ['--show', ALICE.email], await backendEnv(t.dir), resolve(import.meta.dirname, '../..'));
     expect(shown.code).toBe(0);
     const row = shown.stdout.split('\n').find((line) => line.startsWith('send-phone-hour '));

@@ -67,6 +67,41 @@ describe('the passkeys page', () => {
     expect(row.name).toMatch(/^Passkey added on \d{1,2} [A-Z][a-z]{2} \d{4}$/);
   });
 
+  it('refuses a name that would list as blank or lie about its direction, and keeps 64 code points of emoji', async () => {
+    const t = await start({ api: 'v2' });
+    const c = await signedIn(t);
+    // A zero-width space, a word joiner and a space, a variation selector: nothing to see.
+    for (const invisible of ['\u200b', '\u2060 \u200b', '\ufe0f']) {
+      const refused = await register(c, softAuthenticator(), invisible);
+      expect(refused.statusCode, JSON.stringify(invisible)).toBe(400);
+      expect(refused.body).toContain('needs a letter, digit or symbol you can see');
+    }
+    // Invisible right-to-left and Arabic letter marks, alone or flipping what follows; an isolate; a line separator.
+    for (const lying of ['\u200f\u200f', '\u061c', 'Phone \u200fenoh', 'key\u2067gnp.exe', 'Phone\u2028Laptop']) {
+      const refused = await register(c, softAuthenticator(), lying);
+      expect(refused.statusCode, JSON.stringify(lying)).toBe(400);
+      expect(refused.body).toContain('can’t contain control characters');
+    }
+    expect(await t.sql('SELECT id FROM passkeys')).toHaveLength(0);
+    // 64 code points is the rule (not UTF-16 units): 64 emoji fit, and a family joined by ZWJs is a name.
+    await addPasskey(c, {}, '😀'.repeat(64));
+    await addPasskey(c, {}, '👨\u200d👩\u200d👧 Family iPad');
+    expect((await register(c, softAuthenticator(), '😀'.repeat(65))).statusCode).toBe(400);
+    expect((await t.sql('SELECT name FROM passkeys ORDER BY id')).map((row) => row.name)).toEqual(['😀'.repeat(64), '👨\u200d👩\u200d👧 Family iPad']);
+  });
+
+  it('of two registrations answering one challenge at once (two authenticators), one is added and the other refused', async () => {
+    const t = await start({ api: 'v2' });
+    const c = await signedIn(t);
+    await c.get(PASSKEYS);
+    const options = await optionsFrom(c, `${PASSKEYS}/options`);
+    const [one, two] = [softAuthenticator().register(options), softAuthenticator().register(options)].map((r) => JSON.stringify(r));
+    const answers = await Promise.all([c.post(PASSKEYS, { response: one }), c.post(PASSKEYS, { response: two })]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([303, 400]);
+    expect(await t.sql('SELECT id FROM passkeys')).toHaveLength(1);
+    expect((await auditRows(t)).filter((r) => r.event === 'passkey-failed').map((r) => r.detail)).toEqual(['register no-challenge']);
+  });
+
   it('excludes the account’s passkeys in the options, and refuses the same credential twice', async () => {
     const t = await start({ api: 'v2' });
     const c = await signedIn(t);
@@ -87,7 +122,8 @@ describe('the passkeys page', () => {
     const options = await optionsFrom(c, `${PASSKEYS}/options`);
     const response = JSON.stringify(softAuthenticator().register(options));
     const answers = await Promise.all([c.post(PASSKEYS, { response }), c.post(PASSKEYS, { response })]);
-    expect(answers.map((a) => a.statusCode).sort()).toEqual([303, 409]);
+    // The second finds the challenge answered already (or, were it checked, the credential taken).
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([303, 400]);
     expect(await t.sql('SELECT id FROM passkeys')).toHaveLength(1);
   });
 
@@ -135,6 +171,31 @@ describe('the passkeys page', () => {
     const refused = await c.post(`${PASSKEYS}/options`, {}, { accept: 'application/json' });
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error).toContain('the most an account can have');
+  });
+
+  it('"Sign out all other browsers" landing between the registration check and the store wins: no passkey is added, this browser is out', async () => {
+    const t = await start({ api: 'v2' });
+    const c = await signedIn(t);
+    const owner = await signedIn(t);
+    await owner.get('/account/sessions');
+    await c.get(PASSKEYS);
+    const options = await optionsFrom(c, `${PASSKEYS}/options`);
+    // The owner's press lands after the gate let this session in and before the passkey is stored:
+    // the stores are the app's own, only the order is forced.
+    const { store } = t.app.passkeys;
+    const add = store.add.bind(store);
+    store.add = async (...args) => {
+      store.add = add;
+      expect((await owner.post('/account/sessions/end-others')).headers.location).toBe('/account/sessions');
+      return add(...args);
+    };
+    const lost = await c.post(PASSKEYS, { response: JSON.stringify(softAuthenticator().register(options)) });
+    expect(lost.statusCode).toBe(409);
+    expect(lost.body).toContain('the passkey was not added');
+    expect(await t.sql('SELECT id FROM passkeys')).toHaveLength(0);
+    expect((await auditRows(t)).map((r) => [r.event, r.detail])).toContainEqual(['passkey-failed', 'register signed-out']);
+    expect((await c.get('/')).headers.location).toBe('/login');
+    expect((await owner.get('/')).statusCode).toBe(200);
   });
 
   it('removes a passkey; removing the last puts the account back on SMS codes', async () => {

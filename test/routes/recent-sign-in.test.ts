@@ -1,7 +1,7 @@
 // The recent sign-in check (ASVS 7.5.1): a sensitive action more than STEP_UP_MINUTES after the
 // full sign-in or the last confirmation answers 303 /account/confirm, which asks the password
 // (under the sign-in's password budget), then a code, and sends the browser back to the action's
-// page. "Sign out all other browsers" stands for every sensitive action here; the recovery-code
+// page. "Sign out all other browsers" (and ending one other browser) stands for every sensitive action here; the recovery-code
 // renewal has its own tests (recovery-codes-renewal.test.ts).
 import { describe, expect, it } from 'vitest';
 import { ALICE, useTestApps } from '../helpers/test-app.ts';
@@ -68,6 +68,29 @@ describe('the recent sign-in check', () => {
     await later(t, PAST_STEP_UP_MS);
     await c.get(SESSIONS);
     expect((await c.post(END_OTHERS)).headers.location).toBe(CONFIRM);
+  });
+
+  it('ending one other browser by its handle is as sensitive: after STEP_UP_MINUTES it asks for a confirmation first, and that browser stays in', async () => {
+    const t = await start({ api: 'v2' });
+    const c = await signedIn(t);
+    const other = await signedIn(t);
+    // A stale session (a cookie taken from a shared computer, say) must not sign the owner out of
+    // their browsers one by one where "Sign out all other browsers" would ask first.
+    await later(t, PAST_STEP_UP_MS);
+    const page = await c.get(SESSIONS);
+    const handle = /name="session" value="([^"]+)"/.exec(page.body)?.[1] as string;
+    const asked = await c.post(`${SESSIONS}/end`, { session: handle });
+    expect(asked.statusCode).toBe(303);
+    expect(asked.headers.location).toBe(CONFIRM);
+    expect(await isSignedIn(other)).toBe(true);
+    expect(await auditCount(t, 'session-revoked')).toBe(0);
+
+    const code = await confirmPassword(t, c);
+    expect((await c.post(CONFIRM, { code })).headers.location).toBe(SESSIONS);
+    await c.get(SESSIONS);
+    expect((await c.post(`${SESSIONS}/end`, { session: handle })).headers.location).toBe(SESSIONS);
+    expect(await isSignedIn(other)).toBe(false);
+    expect(await isSignedIn(c)).toBe(true);
   });
 
   it('STEP_UP_MINUTES sets how recent is recent', async () => {

@@ -129,6 +129,20 @@ describe(`passkeys on ${TEST_DATABASE}`, () => {
     expect(await store.add(passkey(bob), 2)).toMatchObject({ added: { userId: bob } });
   });
 
+  it('adds under the session epoch given only while it is the account’s: a moved epoch or a disabled account refuses', async () => {
+    const alice = await newAccount();
+    const { sessionEpoch } = (await backends.database.accounts.findById(alice))!;
+    expect(await store.add(passkey(alice), MAX_PASSKEYS, sessionEpoch)).toMatchObject({ added: { userId: alice } });
+    // "Sign out everywhere" (or a password change) moves it: the session that read the old one is over.
+    const moved = (await backends.database.accounts.moveSessionEpoch(alice))!;
+    expect(await store.add(passkey(alice), MAX_PASSKEYS, sessionEpoch)).toEqual({ refused: 'signed-out' });
+    expect(await store.add(passkey(alice), MAX_PASSKEYS, moved)).toMatchObject({ added: { userId: alice } });
+    await sqlOn(dir, 'UPDATE users SET disabled = 1 WHERE id = $1', [alice]);
+    const disabledEpoch = (await sqlOn(dir, 'SELECT session_epoch FROM users WHERE id = $1', [alice]))[0].session_epoch as number;
+    expect(await store.add(passkey(alice), MAX_PASSKEYS, disabledEpoch)).toEqual({ refused: 'signed-out' });
+    expect(await store.list(alice)).toHaveLength(2);
+  });
+
   // better-sqlite3 is synchronous: Promise.all above runs the adds one after the other in this
   // process. Two processes on one file are the race SQLite has; a worker thread stands for the other.
   it.runIf(TEST_DATABASE === 'sqlite')('holds the limit against another process on the same file: its add, not yet committed, counts', async () => {

@@ -72,14 +72,15 @@ export function createPostgresAccountStore(pool: Pool): AccountStore {
       );
       return changed?.sessionEpoch;
     },
-    async changePhone(id, phone, expectedPhone) {
-      // One statement: the row lock makes a second change wait, then find the phone no longer the
-      // expected one. The trigger users_credentials_changed_forget_browsers (0003) runs inside it.
+    async changePhone(id, phone, expected) {
+      // One statement: the row lock makes a second change (or an epoch move) wait, then find the
+      // phone or the epoch no longer the expected one. The trigger
+      // users_credentials_changed_forget_browsers (0003) runs inside it.
       const [changed] = await query<{ sessionEpoch: number }>(
         pool,
         `UPDATE users SET phone = $1, session_epoch = ${NEXT_SESSION_EPOCH}, updated_at = now()
-         WHERE id = $2 AND phone = $3 AND disabled = 0 RETURNING session_epoch AS "sessionEpoch"`,
-        [phone, id, expectedPhone],
+         WHERE id = $2 AND phone = $3 AND session_epoch = $4 AND disabled = 0 RETURNING session_epoch AS "sessionEpoch"`,
+        [phone, id, expected.phone, expected.sessionEpoch],
       );
       return changed?.sessionEpoch;
     },

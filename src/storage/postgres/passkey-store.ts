@@ -17,7 +17,9 @@ const INT4_MAX = 2_147_483_647;
 
 // NO KEY UPDATE, as the recovery codes lock it: enough to serialise the adds, and it does not
 // block the foreign-key checks (KEY SHARE) of other tables' inserts for the same account.
-const LOCK_ACCOUNT = 'SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE';
+// The epoch is read under that lock: a password change or "sign out everywhere" moving it waits, or
+// has committed and is seen.
+const LOCK_ACCOUNT = 'SELECT session_epoch AS "sessionEpoch", disabled FROM users WHERE id = $1 FOR NO KEY UPDATE';
 const COUNT = 'SELECT count(*) AS count FROM passkeys WHERE user_id = $1';
 const INSERT = `INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, device_type, backed_up, name, created_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -34,10 +36,11 @@ export function createPostgresPasskeyStore(pool: Pool): PasskeyStore {
       // Asked after every right password: a prepared statement.
       return (await query(pool, 'SELECT 1 FROM passkeys WHERE user_id = $1 LIMIT 1', [userId], { name: 'passkeys-any' })).length > 0;
     },
-    add(passkey, max = MAX_PASSKEYS) {
+    add(passkey, max = MAX_PASSKEYS, sessionEpoch) {
       const row = passkeyValues(passkey);
       return inTransaction(pool, async (run) => {
-        await run(LOCK_ACCOUNT, [row.userId]);
+        const [account] = (await run(LOCK_ACCOUNT, [row.userId])) as Array<{ sessionEpoch: number; disabled: number }>;
+        if (sessionEpoch !== undefined && (account?.disabled !== 0 || account.sessionEpoch !== sessionEpoch)) return { refused: 'signed-out' as const };
         const [{ count }] = (await run(COUNT, [row.userId])) as [{ count: number }];
         if (count >= max) return { refused: 'full' as const };
         const [added] = (await run(INSERT, [

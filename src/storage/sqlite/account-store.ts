@@ -40,9 +40,9 @@ export function createAccountStore(db: Database): AccountStore {
      WHERE id = ? AND password_hash = ? AND disabled = 0 RETURNING session_epoch AS sessionEpoch`,
   );
   // The trigger users_credentials_changed_forget_browsers (0003) deletes the remembered browsers in this statement.
-  const changeOwnPhone = db.prepare<[string, number, string], { sessionEpoch: number }>(
+  const changeOwnPhone = db.prepare<[string, number, string, number], { sessionEpoch: number }>(
     `UPDATE users SET phone = ?, session_epoch = ${NEXT_SESSION_EPOCH}, updated_at = CURRENT_TIMESTAMP
-     WHERE id = ? AND phone = ? AND disabled = 0 RETURNING session_epoch AS sessionEpoch`,
+     WHERE id = ? AND phone = ? AND session_epoch = ? AND disabled = 0 RETURNING session_epoch AS sessionEpoch`,
   );
 
   return {
@@ -64,8 +64,8 @@ export function createAccountStore(db: Database): AccountStore {
     async changePassword(id, passwordHash, expectedHash) {
       return changeOwnPassword.get(passwordHash, id, expectedHash)?.sessionEpoch;
     },
-    async changePhone(id, phone, expectedPhone) {
-      return changeOwnPhone.get(phone, id, expectedPhone)?.sessionEpoch;
+    async changePhone(id, phone, expected) {
+      return changeOwnPhone.get(phone, id, expected.phone, expected.sessionEpoch)?.sessionEpoch;
     },
   };
 }

@@ -1,5 +1,5 @@
 // Passkeys on SQLite (table passkeys, migration 0006). Adding one is an IMMEDIATE transaction that
-// counts the account's passkeys and inserts: the write lock is taken before the count, so of two
+// reads the account's session epoch, counts the account's passkeys and inserts: the write lock is taken before the count, so of two
 // adds at nine (in this process or another on the same file) the second counts ten and is refused.
 // A credential ID registered already is ON CONFLICT DO NOTHING (no error, no log): `taken`.
 // Recording a use is one UPDATE that only the counter the check read matches.
@@ -15,6 +15,7 @@ export function createSqlitePasskeyStore(db: Database): PasskeyStore {
   const list = db.prepare<[number], PasskeyRow>(`SELECT ${PASSKEY_COLUMNS} FROM passkeys WHERE user_id = ? ORDER BY id`);
   const any = db.prepare<[number], 1>('SELECT 1 FROM passkeys WHERE user_id = ? LIMIT 1').pluck();
   const count = db.prepare<[number], number>('SELECT count(*) FROM passkeys WHERE user_id = ?').pluck();
+  const epochOf = db.prepare<[number], number>('SELECT session_epoch FROM users WHERE id = ? AND disabled = 0').pluck();
   const insert = db.prepare<[NewRow], PasskeyRow>(
     `INSERT INTO passkeys (user_id, credential_id, public_key, counter, transports, device_type, backed_up, name, created_at)
      VALUES (@userId, @credentialId, @publicKey, @counter, @transports, @deviceType, @backedUp, @name, @createdAt)
@@ -31,7 +32,8 @@ export function createSqlitePasskeyStore(db: Database): PasskeyStore {
   );
   const remove = db.prepare<[number, number]>('DELETE FROM passkeys WHERE user_id = ? AND id = ?');
 
-  const add = db.transaction((row: NewRow, max: number) => {
+  const add = db.transaction((row: NewRow, max: number, sessionEpoch: number | undefined) => {
+    if (sessionEpoch !== undefined && epochOf.get(row.userId) !== sessionEpoch) return { refused: 'signed-out' as const };
     if ((count.get(row.userId) ?? 0) >= max) return { refused: 'full' as const };
     const added = insert.get(row);
     return added ? { added: passkeyOf(added) } : { refused: 'taken' as const };
@@ -44,8 +46,8 @@ export function createSqlitePasskeyStore(db: Database): PasskeyStore {
     async has(userId) {
       return any.get(userId) !== undefined;
     },
-    async add(passkey, max = MAX_PASSKEYS) {
-      return add.immediate(passkeyValues(passkey), max);
+    async add(passkey, max = MAX_PASSKEYS, sessionEpoch) {
+      return add.immediate(passkeyValues(passkey), max, sessionEpoch);
     },
     async find(userId, credentialId) {
       const row = find.get(userId, credentialId);

@@ -116,7 +116,10 @@ describe('PostgreSQL backend', () => {
     const fay = (await one.accounts.findByEmail('fay@example.com'))!;
     await sql(database.url, 'INSERT INTO remembered_browsers (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, 0, $3)', ['fay-t1', fay.id, Date.now() + 60_000]);
     const phones = ['+353851234567', '+447911123456', '+353861234567', '+447400123456'];
-    const epochs = await Promise.all([one, two, one, two].map((b, i) => b.accounts.changePhone(fay.id, phones[i], fay.phone)));
+    const expected = { phone: fay.phone, sessionEpoch: fay.sessionEpoch };
+    // An epoch moved since (a password change, "sign out everywhere") refuses the change.
+    expect(await one.accounts.changePhone(fay.id, phones[0], { ...expected, sessionEpoch: fay.sessionEpoch + 1 })).toBeUndefined();
+    const epochs = await Promise.all([one, two, one, two].map((b, i) => b.accounts.changePhone(fay.id, phones[i], expected)));
     const won = epochs.filter((epoch) => epoch !== undefined);
     expect(won).toHaveLength(1);
     const after = (await two.accounts.findById(fay.id))!;
@@ -124,7 +127,7 @@ describe('PostgreSQL backend', () => {
     expect(after.sessionEpoch).not.toBe(fay.sessionEpoch);
     expect(await sql(database.url, 'SELECT 1 FROM remembered_browsers WHERE user_id = $1', [fay.id])).toEqual([]);
     await sql(database.url, 'UPDATE users SET disabled = 1 WHERE id = $1', [fay.id]);
-    expect(await one.accounts.changePhone(fay.id, fay.phone, after.phone)).toBeUndefined();
+    expect(await one.accounts.changePhone(fay.id, fay.phone, { phone: after.phone, sessionEpoch: after.sessionEpoch })).toBeUndefined();
   });
 
   it('records audit events with ISO millisecond times, and prunes only those past retention', async () => {

@@ -6,7 +6,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Account } from '../../../accounts/account-store.ts';
 import { sendCode } from './send-code.ts';
-import type { SendCodeDeps, SendOutcome } from './send-code.ts';
+import type { SendCodeDeps, SendOptions, SendOutcome } from './send-code.ts';
 import { checkUnderLock, holdVerifyCalls } from './check-code.ts';
 import type { CheckOutcome, CodeToCheck } from './check-code.ts';
 import { cancelCode, resendCode } from './resend.ts';
@@ -16,11 +16,11 @@ import type { PendingCode } from './state.ts';
 import type { Release } from '../../sign-in.ts';
 
 export interface VerifyCode {
-  send(request: FastifyRequest, account: Account, detail?: string): Promise<SendOutcome>;
+  send(request: FastifyRequest, account: Account, detail?: string, options?: SendOptions): Promise<SendOutcome>;
   check<T>(request: FastifyRequest, code: CodeToCheck, onRight: () => Promise<T>): Promise<CheckOutcome<T>>;
   hold(request: FastifyRequest, requestId: string): Promise<Release | undefined>;
   /** `onSent` keeps the Verify request elsewhere than the pending sign-in's (a confirmation's). */
-  resend(request: FastifyRequest, account: Account, code: PendingCode, onSent?: (requestId: string) => void): Promise<ResendOutcome>;
+  resend(request: FastifyRequest, account: Account, code: PendingCode, onSent?: (requestId: string) => void, options?: SendOptions): Promise<ResendOutcome>;
   cancel(request: FastifyRequest, code: PendingCode): Promise<void>;
 }
 
@@ -33,10 +33,10 @@ declare module 'fastify' {
 async function verifyCodeFactor(app: FastifyInstance): Promise<void> {
   const deps: SendCodeDeps = { verify: app.verify.client, budgets: app.budgets, audit: app.audit, allowedCountries: app.verify.allowedCountries };
   const verifyCode: VerifyCode = {
-    send: (request, account, detail) => sendCode(deps, request, account, detail),
+    send: (request, account, detail, options) => sendCode(deps, request, account, detail, options),
     check: (request, code, onRight) => checkUnderLock(deps, request, code, onRight),
     hold: (request, requestId) => holdVerifyCalls(request, deps.budgets, requestId),
-    resend: (request, account, code, onSent) => resendCode(deps, request, account, code, onSent),
+    resend: (request, account, code, onSent, options) => resendCode(deps, request, account, code, onSent, options),
     cancel: (request, code) => cancelCode(deps, request, code),
   };
   app.decorate('verifyCode', verifyCode);

@@ -8,7 +8,7 @@ import { describeFailure } from '../../../verify/outcome-messages.ts';
 import type { FailureMessage } from '../../../verify/outcome-messages.ts';
 import { logVerifyFailure, startVerification } from '../../../verify/start-verification.ts';
 import type { VerifyResult } from '../../../verify/verify-client.ts';
-import type { SendCodeDeps } from './send-code.ts';
+import type { SendCodeDeps, SendOptions } from './send-code.ts';
 import { codeSent } from './state.ts';
 import type { PendingCode } from './state.ts';
 
@@ -27,16 +27,17 @@ export async function resendCode(
     codeSent(request, requestId, 'resent');
     request.server.signIn.renew(request);
   },
+  options: SendOptions = {},
 ): Promise<ResendOutcome> {
   const { verify, budgets, audit } = deps;
-  const send = await budgets.reserveSend('resend', { userId: account.id, phone: account.phone, ip: addressKey(request.ip) });
+  const send = await budgets.reserveSend('resend', { userId: account.id, phone: account.phone, ip: addressKey(request.ip), newPhone: options.newPhone });
   if (!send.verdict.ok) {
     const cooling = send.verdict.limit === 'send-cooldown';
     if (!cooling && send.verdict.first) await audit.record('code-send-throttled', request, { userId: account.id, detail: send.verdict.limit });
     const message = cooling ? 'A code was sent moments ago. You can ask for another soon.' : 'Too many codes have been sent to your phone.';
     return { kind: 'throttled', verdict: send.verdict, message };
   }
-  const result = await resendOrRestart(deps, request, code, account);
+  const result = await resendOrRestart(deps, request, code, account, options);
   if (!result.ok) {
     await send.refund(); // nothing went out: no cooldown, no budget spent
     logVerifyFailure(request.log, verify, 'resend', result);
@@ -48,13 +49,19 @@ export async function resendCode(
 }
 
 /** The next delivery of this Verify request; when none is left, a fresh request replaces it. */
-async function resendOrRestart(deps: SendCodeDeps, request: FastifyRequest, code: PendingCode, account: { phone: string; email: string }): Promise<VerifyResult<{ requestId: string }>> {
+async function resendOrRestart(
+  deps: SendCodeDeps,
+  request: FastifyRequest,
+  code: PendingCode,
+  account: { phone: string; email: string },
+  { newPhone = false }: SendOptions,
+): Promise<VerifyResult<{ requestId: string }>> {
   const { verify } = deps;
   const result = await verify.resend(code.requestId);
   if (result.ok) return { ok: true, requestId: code.requestId };
   if (result.failure !== 'no-more-events') return result;
   await verify.cancel(code.requestId);
-  const started = await startVerification(verify, account.phone, request.log, account.email);
+  const started = await startVerification(verify, account.phone, request.log, account.email, { adoptRunning: !newPhone });
   // The old request still running (a cancel refused, or Vonage catching up): no new code went out.
   if (started.ok && started.requestId === code.requestId) return { ok: false, failure: 'concurrent' };
   return started;
