@@ -3,7 +3,7 @@
 // spawn, inherit it, so os.tmpdir() points inside it and a folder a test forgets to remove goes
 // with the run instead of piling up in /tmp. Each test should still remove what it makes: what is
 // left at the end is listed, so a leak stays visible.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,8 +11,26 @@ const TEMP_VARIABLES = ['TMPDIR', 'TMP', 'TEMP'] as const;
 /** Caches that tools keep in the temporary folder on purpose (npm turns on Node's compile cache). */
 const NOT_LEAKS = new Set(['node-compile-cache']);
 
+/**
+ * Where the run's folder goes: /dev/shm (memory) where there is one, else the system's temporary
+ * folder. The tests' SQLite files are real files either way, but closing one in WAL mode
+ * checkpoints and syncs it to disk, and every test app does that: measured on 2 cores, `npm test`
+ * took 41.7 s with its files on disk and 37.2 s in /dev/shm.
+ */
+export function runFolderBase(): string {
+  try {
+    if (statSync('/dev/shm').isDirectory()) {
+      accessSync('/dev/shm', constants.W_OK);
+      return '/dev/shm';
+    }
+  } catch {
+    // no /dev/shm (macOS, Windows) or not writable: the system's temporary folder
+  }
+  return tmpdir();
+}
+
 export default function setup(): () => void {
-  const root = mkdtempSync(join(tmpdir(), 'verify-signin-tests-'));
+  const root = mkdtempSync(join(runFolderBase(), 'verify-signin-tests-'));
   const saved = TEMP_VARIABLES.map((name) => [name, process.env[name]] as const);
   for (const name of TEMP_VARIABLES) process.env[name] = root;
   // Node's compile cache for the run: each Node the tests spawn (servers, commands) reuses the
