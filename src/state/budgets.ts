@@ -9,6 +9,9 @@ type Entry = [LimitName, string];
 /** The per-account-and-address password counter's key: the typed (normalized) email and the address key. */
 const accountFromAddress = (email: string, address: string) => `${email} ${address}`;
 
+/** A number's send budgets for phone changes to it, kept apart from its sign-ins' (reserveSend). */
+const newPhoneKey = (phone: string) => `new-phone ${phone}`;
+
 /** One counter an account or its phone spends, with what it is keyed by, in words for an admin. */
 export type AccountBudget = { entry: Entry; keyedBy: string };
 
@@ -30,6 +33,9 @@ export function accountBudgets(account: { id: number; email: string; phone: stri
     { entry: ['send-account-day', id], keyedBy: 'account' },
     { entry: ['send-phone-hour', account.phone], keyedBy: `phone ${phoneShown}` },
     { entry: ['send-phone-day', account.phone], keyedBy: `phone ${phoneShown}` },
+    // Codes sent to this number by phone changes (anyone's, this account's after its own change).
+    { entry: ['send-phone-hour', newPhoneKey(account.phone)], keyedBy: `phone ${phoneShown} as a new number` },
+    { entry: ['send-phone-day', newPhoneKey(account.phone)], keyedBy: `phone ${phoneShown} as a new number` },
   ];
 }
 
@@ -98,7 +104,7 @@ export function createBudgets(limits: Limits) {
           return { verdict, refund: () => Promise.resolve() };
         }
       }
-      const phoneKey = newPhone ? `new-phone ${phone}` : phone;
+      const phoneKey = newPhone ? newPhoneKey(phone) : phone;
       const entries: Entry[] = [
         ['send-account-hour', account],
         ['send-account-day', account],

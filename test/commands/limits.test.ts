@@ -46,6 +46,8 @@ describe('npm run limits (src/commands/limits.ts)', () => {
     const account = String(alice);
     await limits.consume(['send-account-hour', account], ['send-account-day', account], ['send-phone-hour', '+15555550100'], ['send-phone-day', '+15555550100']);
     await limits.penalize('send-cooldown', account);
+    // A phone change (anyone's) sent a code to Alice's number: its budgets for changes, apart from its sign-ins'.
+    await limits.consume(['send-phone-hour', 'new-phone +15555550100'], ['send-phone-day', 'new-phone +15555550100']);
     for (let i = 0; i < 2; i++) await limits.consume(['password-account', 'bob@example.com']);
     db.close();
     return { file, env: { DATABASE_URL: `sqlite:${file}` } };
@@ -78,6 +80,8 @@ describe('npm run limits (src/commands/limits.ts)', () => {
       ['send-account-day', 'account', '1 of 10', 'open', expect.stringMatching(/Z \(in (24|23) hours\)$/)],
       ['send-phone-hour', phone, '1 of 5', 'open', hour],
       ['send-phone-day', phone, '1 of 10', 'open', expect.any(String)],
+      ['send-phone-hour', `${phone} as a new number`, '1 of 5', 'open', hour],
+      ['send-phone-day', `${phone} as a new number`, '1 of 10', 'open', expect.any(String)],
     ]);
     expect(stdout).toContain('Not kept per account, so not shown or cleared here: the per-address budgets (password-ip');
     expect(stdout).not.toContain('5555550100'); // the phone masked
@@ -88,11 +92,12 @@ describe('npm run limits (src/commands/limits.ts)', () => {
     const cleared = await limitsCommand(['--clear', 'alice@example.com'], env);
     expect({ code: cleared.code, stderr: cleared.stderr }).toEqual({ code: 0, stderr: '' });
     expect(cleared.stdout.split('\n')[0]).toBe(
-      'cleared 17 budgets of Alice@Example.com: password-account (email), ' +
+      'cleared 19 budgets of Alice@Example.com: password-account (email), ' +
         'password-account-ip (email from 192.0.2.10), ' +
         [5, 6, 7, 8, 9, 10, 11, 12, 13, 14].map((i) => `password-account-ip (email from 198.51.100.${i}), `).join('') +
         'send-cooldown (account), send-account-hour (account), send-account-day (account), ' +
-        'send-phone-hour (phone +1 ••• ••• 0100), send-phone-day (phone +1 ••• ••• 0100)',
+        'send-phone-hour (phone +1 ••• ••• 0100), send-phone-day (phone +1 ••• ••• 0100), ' +
+        'send-phone-hour (phone +1 ••• ••• 0100 as a new number), send-phone-day (phone +1 ••• ••• 0100 as a new number)',
     );
     const after = rowsOf((await limitsCommand(['--show', 'alice@example.com'], env)).stdout);
     expect(after.map((row) => row.slice(2, 5))).toEqual(after.map(() => [expect.stringMatching(/^0 of \d+$/), 'open', '-']));
@@ -103,7 +108,7 @@ describe('npm run limits (src/commands/limits.ts)', () => {
     const db = openDatabase(file);
     const rows = db.prepare("SELECT user_id, ip, user_agent, detail FROM audit_log WHERE event = 'limits-cleared-by-admin'").all();
     db.close();
-    expect(rows).toEqual([{ user_id: alice, ip: 'local', user_agent: 'npm run limits -- --clear', detail: 'cleared=17' }]);
+    expect(rows).toEqual([{ user_id: alice, ip: 'local', user_agent: 'npm run limits -- --clear', detail: 'cleared=19' }]);
   });
 
   it('--clear on an account with nothing spent says so and exits 0', async () => {
