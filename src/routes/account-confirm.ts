@@ -10,7 +10,6 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import { formBody } from './form-schemas.ts';
 import { accountOf } from './signed-in-account.ts';
 import { maskEmail, maskPhone } from '../accounts/mask-phone.ts';
-import { codeShapeError, normalizeCode } from '../verify/code-shape.ts';
 import { codeFieldView } from '../verify/delivery-wording.ts';
 import { describeWait } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
@@ -19,7 +18,7 @@ import { CONFIRM_PATH, takeConfirmReturnTo } from '../signin/recent-sign-in.ts';
 import { checkPasswordUnderBudgets } from '../signin/password-check.ts';
 import { normalizeEmail } from '../accounts/email.ts';
 import { stillBelongs } from '../signin/state.ts';
-import { readRecoveryCode } from '../signin/factors/recovery-code.ts';
+import { readSignedInCode } from './signed-in-code.ts';
 import { confirmCodeSent, endConfirmCode, pendingConfirmCode } from '../signin/factors/verify-code/state.ts';
 import type { PendingCode } from '../signin/factors/verify-code/state.ts';
 import type { Account } from '../accounts/account-store.ts';
@@ -103,11 +102,9 @@ export default async function accountConfirmRoutes(app: FastifyInstance): Promis
     const userId = accountOf(request).id;
     const pending = pendingConfirmCode(request);
     if (!pending) return show(request, reply, 400, 'Enter your password first: then we send you a code.');
-    if (readRecoveryCode(typed)) return show(request, reply, 400, 'A recovery code can’t confirm it is you here: enter the code we sent to your phone.');
-    const code = normalizeCode(typed, app.verify.client.codeLength);
-    if (code === undefined) return show(request, reply, 400, codeShapeError(app.verify.client.codeLength));
-    const perAddress = await limits.consume(['code-ip', addressKey(request.ip)]);
-    if (!perAddress.ok) return show(request, reply, 429, 'Too many requests from your network.', perAddress.retryAfterMs);
+    const read = await readSignedInCode(request, typed, 'A recovery code can’t confirm it is you here: enter the code we sent to your phone.');
+    if ('refused' in read) return show(request, reply, read.refused.status, read.refused.message, read.refused.retryAfterMs);
+    const { code } = read;
 
     const checked = await verifyCode.check(request, { requestId: pending.requestId, userId, code, detail: DETAIL }, async () => {
       await budgets.codeSucceeded(userId);

@@ -17,13 +17,11 @@ import { parseNewPhone } from '../accounts/new-phone.ts';
 import type { Account } from '../accounts/account-store.ts';
 import { callingCodeOf } from '../metrics/calling-code.ts';
 import { phoneAllowed } from '../verify/allowed-countries.ts';
-import { codeShapeError, normalizeCode } from '../verify/code-shape.ts';
 import { codeFieldView } from '../verify/delivery-wording.ts';
 import { describeWait } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
-import { addressKey } from '../http/address-key.ts';
 import { stillBelongs } from '../signin/state.ts';
-import { readRecoveryCode } from '../signin/factors/recovery-code.ts';
+import { readSignedInCode } from './signed-in-code.ts';
 import { endPhoneChange, pendingPhoneChange, phoneChangeCodeSent, resendWaitSeconds } from '../signin/factors/verify-code/state.ts';
 import type { PendingPhoneChange } from '../signin/factors/verify-code/state.ts';
 
@@ -42,7 +40,7 @@ const toNewPhone = (account: Account, phone: string): Account => ({ ...account, 
 const callingCode = (phone: string) => `+${callingCodeOf(phone)}`;
 
 export default async function accountPhoneRoutes(app: FastifyInstance): Promise<void> {
-  const { accounts, audit, budgets, limits, signIn, verifyCode } = app;
+  const { accounts, audit, budgets, signIn, verifyCode } = app;
   const { client, allowedCountries } = app.verify;
   const typed = app.withTypeProvider<JsonSchemaToTsProvider>();
   // VERIFY_WORKFLOW without its email step (verify-client.ts leaves it out without an address).
@@ -149,11 +147,9 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
     const userId = accountOf(request).id;
     const change = pendingPhoneChange(request);
     if (!change) return show(request, reply, 400, 'Enter your new phone number first: then we send it a code.');
-    if (readRecoveryCode(typedCode)) return show(request, reply, 400, 'A recovery code can’t confirm a new phone: enter the code we sent to the new number.');
-    const code = normalizeCode(typedCode, client.codeLength);
-    if (code === undefined) return show(request, reply, 400, codeShapeError(client.codeLength));
-    const perAddress = await limits.consume(['code-ip', addressKey(request.ip)]);
-    if (!perAddress.ok) return show(request, reply, 429, 'Too many requests from your network.', perAddress.retryAfterMs);
+    const read = await readSignedInCode(request, typedCode, 'A recovery code can’t confirm a new phone: enter the code we sent to the new number.');
+    if ('refused' in read) return show(request, reply, read.refused.status, read.refused.message, read.refused.retryAfterMs);
+    const { code } = read;
 
     const checked = await verifyCode.check(request, { requestId: change.requestId, userId, code, detail: DETAIL }, async () => {
       await budgets.codeSucceeded(userId);
