@@ -33,6 +33,7 @@ const NO_NUMBER = "We can't send a code to that number. Check it, or enter anoth
 const START_OVER = "That code can't be used any more. Enter your new number again for a new code.";
 /** Verify's "concurrent": a request to that number, not this change's, is running (its own account signing in, say). */
 const NUMBER_BUSY = 'A code is already on its way to that number for something else. Wait a few minutes, then try again.';
+const TAKEN_OVER = 'The owner of that number has just started signing in with it, so its code is theirs now. Wait a few minutes, then enter the number again.';
 const NEW_PHONE = { newPhone: true };
 
 /** The code goes to the new phone, never to the account's email: a code by email proves nothing about the phone. */
@@ -74,6 +75,19 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
     return reply.page(status, 'error', 'Phone number not changed', { heading: 'Phone number not changed', message, retry: { href: '/login', label: 'Sign in again' } });
   };
 
+  /**
+   * Whether the number's own sign-in took this change's Verify request over meanwhile (Vonage
+   * answered that sign-in "concurrent" with this request's ID: send-code.ts marks it): then the
+   * request is the sign-in's, and the change ends here with no Verify call, neither cancelling it
+   * nor spending its guesses.
+   */
+  const takenOver = async (request: FastifyRequest, change: PendingPhoneChange) => {
+    if (!(await budgets.verifyShared(change.requestId))) return false;
+    endPhoneChange(request);
+    await audit.record('phone-change-failed', request, { userId: accountOf(request).id, detail: 'taken-over-by-sign-in' });
+    return true;
+  };
+
   app.get(PHONE_PATH, { preHandler: recent }, async (request, reply) => show(request, reply, 200));
 
   typed.post(PHONE_PATH, { schema: { body: phoneBody }, preValidation: app.checkCsrf, preHandler: recent }, async (request, reply) => {
@@ -92,7 +106,7 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
   // Not a sensitive action: giving up a change needs no recent sign-in.
   typed.post(`${PHONE_PATH}/cancel`, { schema: { body: csrfOnlyBody }, preValidation: app.checkCsrf }, async (request, reply) => {
     const change = pendingPhoneChange(request);
-    if (change) await verifyCode.cancel(request, change);
+    if (change && !(await takenOver(request, change))) await verifyCode.cancel(request, change);
     endPhoneChange(request);
     return reply.redirect(PHONE_PATH, 303);
   });
@@ -117,7 +131,7 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
     if (running && running.phone === parsed.e164) return sendAgain(request, reply, account, running);
     if (running) {
       // Another number now: the first one's code is of no use any more.
-      await verifyCode.cancel(request, running);
+      if (!(await takenOver(request, running))) await verifyCode.cancel(request, running);
       endPhoneChange(request);
     }
     const sent = await verifyCode.send(request, toNewPhone(account, parsed.e164), DETAIL, NEW_PHONE);
@@ -132,6 +146,7 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
 
   /** "Send a new code" (or the same number again): the next delivery of its Verify request, under its lock and the resend cooldown. */
   async function sendAgain(request: FastifyRequest, reply: FastifyReply, account: Account, change: PendingPhoneChange) {
+    if (await takenOver(request, change)) return show(request, reply, 409, TAKEN_OVER);
     if (!(await verifyCode.hold(request, change.requestId))) return show(request, reply, 429, 'Your last request is still being handled.', BUSY_MS);
     const { phone, replaces } = change;
     const sent = await verifyCode.resend(request, toNewPhone(account, phone), change, (requestId) => phoneChangeCodeSent(request, { phone, replaces }, requestId), NEW_PHONE);
@@ -147,6 +162,7 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
     const userId = accountOf(request).id;
     const change = pendingPhoneChange(request);
     if (!change) return show(request, reply, 400, 'Enter your new phone number first: then we send it a code.');
+    if (await takenOver(request, change)) return show(request, reply, 409, TAKEN_OVER);
     const read = await readSignedInCode(request, typedCode, 'A recovery code can’t confirm a new phone: enter the code we sent to the new number.');
     if ('refused' in read) return show(request, reply, read.refused.status, read.refused.message, read.refused.retryAfterMs);
     const { code } = read;

@@ -84,6 +84,16 @@ export function createBudgets(limits: Limits) {
     reserveCode: (userId: number) => reserve([['code-account', String(userId)]]),
     codeSucceeded: (userId: number) => limits.reset(['code-account', String(userId)]),
 
+    /** A sign-in took over this running Verify request (see 'verify-shared' in limits.ts). */
+    async markVerifyShared(requestId: string): Promise<void> {
+      await limits.penalize('verify-shared', requestId);
+    },
+    /** Whether a sign-in took over this Verify request: then a phone change that started it lets it be. */
+    async verifyShared(requestId: string): Promise<boolean> {
+      const [spent] = await limits.peek(['verify-shared', requestId]);
+      return spent !== undefined && spent.consumed > 0;
+    },
+
     /**
      * A Verify start or resend. A resend waits out the account's cooldown; a start begins it.
      * Both count against the account's, the phone's and the address's send budgets. `newPhone`

@@ -37,6 +37,12 @@ export const LIMITS = {
    * session before the first saved it: this point, taken in the shared store, lets one through.
    */
   'passkey-challenge': { points: 1, seconds: 5 * MINUTE },
+  /**
+   * A Verify request a sign-in took over (Vonage's "concurrent" answer): whoever started it (a phone
+   * change typed this number) must leave it to the number's own sign-in, neither checking guesses
+   * against it nor cancelling it. Longer than any request lives (Vonage's at most 15 minutes).
+   */
+  'verify-shared': { points: 1, seconds: 30 * MINUTE },
   /** Held while one Verify call for a pending sign-in runs; `seconds` is set from the Verify timeout. */
   'verify-call': { points: 1, seconds: 30 },
 } as const;

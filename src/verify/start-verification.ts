@@ -13,12 +13,12 @@ export async function startVerification(
   /** The account's address, for an `email` step in VERIFY_WORKFLOW. */
   email?: string,
   { adoptRunning = true }: { adoptRunning?: boolean } = {},
-): Promise<VerifyResult<{ requestId: string }>> {
+): Promise<VerifyResult<{ requestId: string; adopted?: true }>> {
   const result = await verify.start(phone, email);
   if (result.ok) return result;
   if (result.failure === 'concurrent' && result.requestId && adoptRunning) {
     log.info({ verifyApi: verify.api }, 'a verification to this phone was already running; continuing with it');
-    return { ok: true, requestId: result.requestId };
+    return { ok: true, requestId: result.requestId, adopted: true };
   }
   logVerifyFailure(log, verify, 'start', result);
   return result;

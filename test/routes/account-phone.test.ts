@@ -232,6 +232,34 @@ describe('changing the phone', () => {
     expect(await phoneInDb(t)).toBe(ALICE.phone);
   });
 
+  it('a change whose Verify request the number’s own sign-in took over lets it be: no guess and no cancel reach Vonage, and the owner signs in with that code', async () => {
+    const t = await start({ api: 'v2' });
+    const owner = { email: 'owner@example.com', phone: NEW_PHONE, password: 'the owner of that number' };
+    await seedAccount(t, owner);
+    // Alice starts a change to the owner's number first; then the owner signs in, and Vonage answers
+    // "concurrent" with Alice's request, which the sign-in carries on with (its code is on the owner's phone).
+    const c = await signedIn(t);
+    const code = await startChange(t, c);
+    const theirs = t.client();
+    expect((await theirs.post('/login', { email: owner.email, password: owner.password })).headers.location).toBe('/login/code');
+    expect(t.sim.lastCode(NEW_PHONE)).toBe(code);
+
+    const callsBefore = t.sim.requests.length;
+    const guess = await c.post(PAGE, { code: wrongCodeFor(code) });
+    expect(guess.statusCode).toBe(409);
+    expect(guess.body).toContain('has just started signing in with it');
+    expect(guess.body).not.toContain('name="code"');
+    await c.post(`${PAGE}/cancel`);
+    expect(t.sim.requests).toHaveLength(callsBefore); // no check, no cancel of the owner's request
+    expect((await auditRows(t)).map((row) => [row.event, row.detail])).toContainEqual(['phone-change-failed', 'taken-over-by-sign-in']);
+
+    await theirs.get('/login/code');
+    const done = await theirs.post('/login/code', { code });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).not.toMatch(/^\/login/);
+    expect(await phoneInDb(t)).toBe(ALICE.phone);
+  });
+
   it('changes to a number never spend that number’s own sign-in budget: its owner still gets codes', async () => {
     const t = await start({ api: 'v2' });
     const owner = { email: 'owner@example.com', phone: NEW_PHONE, password: 'the owner of that number' };

@@ -64,6 +64,8 @@ async function resendOrRestart(
   const started = await startVerification(verify, account.phone, request.log, account.email, { adoptRunning: !newPhone });
   // The old request still running (a cancel refused, or Vonage catching up): no new code went out.
   if (started.ok && started.requestId === code.requestId) return { ok: false, failure: 'concurrent' };
+  // Another request running to this phone (a phone change's, say) carries it on: mark it taken over.
+  if (started.ok && started.adopted) await deps.budgets.markVerifyShared(started.requestId);
   return started;
 }
 

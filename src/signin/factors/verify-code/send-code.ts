@@ -47,6 +47,9 @@ export async function sendCode(deps: SendCodeDeps, request: FastifyRequest, acco
     await audit.record('code-send-failed', request, { userId, detail: started.failure });
     return { ok: false, why: 'failed', refusal: describeFailure(started.failure) };
   }
+  // A request already running to this phone carries the sign-in on; if a phone change started it,
+  // that change now leaves it alone (account-phone.ts).
+  if (started.adopted) await budgets.markVerifyShared(started.requestId);
   await audit.record('code-sent', request, { userId, detail });
   return { ok: true, requestId: started.requestId };
 }
