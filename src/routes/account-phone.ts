@@ -48,7 +48,8 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
   const phoneChannels = client.channels.filter((channel) => channel !== 'email');
   const recent = app.requireRecentSignIn(PHONE_PATH);
 
-  const show = (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, retryAfterMs?: number) => {
+  // typedPhone: the number the user typed, given back in the field when it is refused (theirs: they typed it).
+  const show = (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, retryAfterMs?: number, typedPhone?: string) => {
     if (retryAfterMs !== undefined) setRetryAfter(reply, retryAfterMs);
     const waiting = retryAfterMs === undefined ? '' : ` Try again in ${describeWait(retryAfterMs)}.`;
     const change = pendingPhoneChange(request);
@@ -66,6 +67,7 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
       resendIn,
       resendWait: resendIn > 0 ? describeWait(resendIn * 1000) : undefined,
       error: error && error + waiting,
+      typedPhone,
     });
   };
 
@@ -125,7 +127,7 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
     const parsed = parseNewPhone(typedPhone, account.phone, (e164) => phoneAllowed(e164, allowedCountries));
     if (!parsed.ok) {
       if (parsed.country) await audit.record('code-send-refused-country', request, { userId: account.id, detail: `${DETAIL} +${parsed.country}` });
-      return show(request, reply, parsed.country ? 403 : 400, parsed.problem);
+      return show(request, reply, parsed.country ? 403 : 400, parsed.problem, undefined, typedPhone);
     }
     const running = pendingPhoneChange(request);
     if (running && running.phone === parsed.e164) return sendAgain(request, reply, account, running);
@@ -137,7 +139,7 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
     const sent = await verifyCode.send(request, toNewPhone(account, parsed.e164), DETAIL, NEW_PHONE);
     if (!sent.ok) {
       const message = sent.refusal.status === 422 ? NO_NUMBER : sent.why === 'failed' && sent.refusal.status === 409 ? NUMBER_BUSY : sent.refusal.message;
-      return show(request, reply, sent.refusal.status, message, sent.refusal.retryAfterMs);
+      return show(request, reply, sent.refusal.status, message, sent.refusal.retryAfterMs, typedPhone);
     }
     phoneChangeCodeSent(request, { phone: parsed.e164, replaces: account.phone }, sent.requestId);
     await audit.record('phone-change-started', request, { userId: account.id, detail: `+${parsed.callingCode}` });

@@ -168,6 +168,10 @@ describe('changing the phone', () => {
       expect(res.statusCode, phone).toBe(400);
       expect(res.body, phone).toContain(message);
       expect(res.body, phone).toContain('name="phone"');
+      // The number comes back in the field to be corrected, and the message is tied to it.
+      expect(res.body, phone).toContain(`value="${phone}"`);
+      expect(res.body, phone).toMatch(/<p class="error" id="phone-error" role="alert">[^<]+<\/p>\s*<form method="post" action="\/account\/phone">/);
+      expect(res.body, phone).toContain('aria-describedby="phone-error phone-hint" aria-invalid="true"');
     }
     expect((await c.post(PAGE, { phone: '1'.repeat(65) })).statusCode).toBe(400); // the schema's own limit
     expect((await c.post(PAGE, {})).statusCode).toBe(400);
