@@ -50,6 +50,9 @@ export default async function accountConfirmRoutes(app: FastifyInstance): Promis
       maskedPhone: maskPhone(account.phone),
       maskedEmail: maskEmail(account.email),
       error: error && error + waiting,
+      // The message goes beside the form that was sent: with a code pending, a wrong password (or a
+      // refused resend) is about the password form below the code's, not about the code.
+      errorAtPassword: typeof request.body === 'object' && request.body !== null && 'password' in request.body,
     });
   };
 

@@ -132,6 +132,19 @@ describe('the recent sign-in check', () => {
     const code = await confirmPassword(t, c);
     const wrong = await c.post(CONFIRM, { code: wrongCodeFor(code) });
     expect(wrong.statusCode).toBe(401);
+    // Each message sits beside the form it is about: the wrong code's above the code field...
+    const codeFormAt = (body: string) => body.indexOf('<label for="code">');
+    const passwordFormAt = (body: string) => body.indexOf('<label for="password">');
+    const errorAt = (body: string) => body.indexOf('id="confirm-error"');
+    expect(errorAt(wrong.body)).toBeGreaterThan(-1);
+    expect(errorAt(wrong.body)).toBeLessThan(codeFormAt(wrong.body));
+    expect(wrong.body).toMatch(/id="code"[^>]*aria-describedby="confirm-error"/);
+    // ...and a wrong password's (the resend form, below it) beside the password field.
+    const wrongPassword = await c.post(CONFIRM, { password: 'not the password' });
+    expect(wrongPassword.statusCode).toBe(401);
+    expect(errorAt(wrongPassword.body)).toBeGreaterThan(codeFormAt(wrongPassword.body));
+    expect(errorAt(wrongPassword.body)).toBeLessThan(passwordFormAt(wrongPassword.body));
+    expect(wrongPassword.body).toMatch(/id="password"[^>]*aria-describedby="confirm-error"/);
     expect((await c.post(CONFIRM, { code: '1234 5678 9012 3456' })).statusCode).toBe(400);
     await c.get(SESSIONS);
     expect((await c.post(END_OTHERS)).headers.location).toBe(CONFIRM);
