@@ -57,7 +57,10 @@ export function showPasskeyPage(reply: FastifyReply, status: number, account: Ac
   if (retryAfterMs !== undefined) setRetryAfter(reply, retryAfterMs);
   const waiting = retryAfterMs === undefined ? '' : ` Try again in ${describeWait(retryAfterMs)}.`;
   const notice = reply.request.server.signIn.cookies.takeNotice(reply.request, reply);
-  return reply.page(status, 'login-passkey', 'Use your passkey', { maskedEmail: maskEmail(account.email), error: error && error + waiting, notice });
+  // A recovery code's message goes beside its field (that form posts `code`), the rest at the top.
+  const body = reply.request.body;
+  const errorAtRecovery = typeof body === 'object' && body !== null && 'code' in body;
+  return reply.page(status, 'login-passkey', 'Use your passkey', { maskedEmail: maskEmail(account.email), error: error && error + waiting, errorAtRecovery, notice });
 }
 
 /**

@@ -254,6 +254,12 @@ describe('signing in with a passkey', () => {
     expect(short.body).toContain('Use your passkey');
     const wrong = await c.post('/login/code', { code: '1111 2222 3333 4444' });
     expect(wrong.statusCode).toBe(401);
+    // The message sits with the recovery code's field, under its heading, and is tied to it.
+    for (const page of [short.body, wrong.body]) {
+      expect(page).toMatch(/<h2>Lost your devices\?<\/h2>\s*<p class="error" id="recovery-code-error" role="alert">[^<]+<\/p>\s*<form method="post" action="\/login\/code">/);
+      expect(page).toMatch(/id="recovery-code"[^>]*aria-describedby="recovery-code-error recovery-code-hint" aria-invalid="true"/);
+      expect(page.match(/class="error"[^>]*role="alert">[^<]/g)).toHaveLength(1); // once, not also at the top
+    }
     const used = await c.post('/login/code', { code: codes[0] });
     expect(used.statusCode).toBe(303);
     expect(used.headers.location).toBe('/');
