@@ -42,6 +42,10 @@ describe('the passkeys page', () => {
     expect(page.body).toContain('Passkey “Work laptop” added.');
     expect(page.body).toContain('never');
     expect(page.body).toContain('>Remove</button>');
+    // "Remove" is described by the passkey's name and when it was added (two may share a name).
+    const [, described] = /<button[^>]*aria-describedby="([^"]+)">Remove<\/button>/.exec(page.body) ?? [];
+    const text = (id: string) => new RegExp(`id="${id}">(?:<time[^>]*>)?([^<]+)<`).exec(page.body)?.[1];
+    expect(described?.split(' ').map(text)).toEqual(['Work laptop', expect.stringMatching(/\d{4}/)]);
     expect((await c.get(PASSKEYS)).body).not.toContain('added.'); // the notice once
 
     const [row] = await t.sql('SELECT name, credential_id FROM passkeys');
