@@ -1,0 +1,136 @@
+// Passkeys and the phone change while a shared backend drops out mid request, on two instances
+// sharing PostgreSQL (and Redis, when the run names it): 503 at worst, never a 500, and never a
+// half-done state: a phone stored is audited and ends every other session (by the epoch stored with
+// it, whatever Redis managed); a passkey counter written with the sign-in refused is allowed, a
+// sign-in without its counter written is not.
+import type { LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { ACCOUNT_CACHE_MS } from '../../../src/accounts/account-cache.ts';
+import { useTestApps } from '../../helpers/test-app.ts';
+import type { TestApp, TestClient } from '../../helpers/test-app.ts';
+import { auditRows } from '../../helpers/audit.ts';
+import { PASSKEY_STEP, assertionFor, passwordToPasskey, seedPasskey, usePasskey } from '../../helpers/passkeys.ts';
+import { TEST_REDIS, backendEnv } from '../../helpers/test-backend.ts';
+import { startOutageProxy, terminateConnections } from '../postgres/fresh-database.ts';
+import { eventually } from '../redis/own-redis-server.ts';
+
+/** A mobile in libphonenumber-js's metadata (as account-phone.test.ts uses). */
+const NEW_PHONE = '+353851234567';
+const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const isHome = (res: LightMyRequestResponse) => res.statusCode === 303 && res.headers.location === '/';
+
+function expectUnavailable(res: LightMyRequestResponse, what: string) {
+  expect(res.statusCode, `${what}: ${res.body.slice(0, 300)}`).toBe(503);
+  expect(res.body, what).toContain('Temporarily unavailable');
+}
+
+/**
+ * Sends `send` while an admin holds an exclusive lock on `table`; once `ready` holds and the app's
+ * query waits on that lock, runs `meanwhile` (an outage), then lets the lock go. Returns the answer.
+ */
+async function behindTableLock(
+  t: TestApp,
+  table: 'users' | 'audit_log',
+  send: () => Promise<LightMyRequestResponse>,
+  ready: () => boolean,
+  meanwhile: (database: string) => Promise<unknown>,
+): Promise<LightMyRequestResponse> {
+  const url = (await backendEnv(t.dir)).DATABASE_URL;
+  const database = new URL(url).pathname.slice(1);
+  const locker = new pg.Client({ connectionString: url });
+  locker.on('error', () => {});
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+    const answer = send();
+    await eventually(async () => {
+      expect(ready()).toBe(true);
+      const waiting = await locker.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [database]);
+      expect(waiting.rowCount).toBeGreaterThan(0);
+    }, 5000);
+    await meanwhile(database);
+    await locker.query('ROLLBACK').catch(() => {});
+    return await answer;
+  } finally {
+    await locker.end().catch(() => {});
+  }
+}
+
+describe('passkeys and the phone change while a backend drops out', () => {
+  const startApp = useTestApps();
+
+  it.runIf(TEST_REDIS)('Redis lost on one instance just after a phone change is stored: 503, the change audited, and the other instance’s sessions end', async () => {
+    const proxy = await startOutageProxy(new URL(REDIS));
+    try {
+      const direct = await startApp({ api: 'v2' });
+      const viaProxy = await startApp({ api: 'v2', dir: direct.dir, sim: direct.sim, env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
+      const elsewhere = direct.client();
+      expect(isHome(await elsewhere.signIn(direct.sim))).toBe(true);
+      const c: TestClient = viaProxy.client();
+      expect(isHome(await c.signIn(direct.sim))).toBe(true);
+      await c.get('/account/phone');
+      expect((await c.post('/account/phone', { phone: NEW_PHONE })).headers.location).toBe('/account/phone');
+      const code = direct.sim.lastCode(NEW_PHONE) as string;
+      await c.get('/account/phone'); // the gate's account read is fresh: the POST reads users only after its code check
+      const checks = direct.sim.requests.length;
+
+      const answer = await behindTableLock(
+        viaProxy,
+        'users',
+        () => c.post('/account/phone', { code }),
+        () => direct.sim.requests.length > checks,
+        () => proxy.stop(),
+      );
+      // ending the other sessions met the lost Redis: a 503, but the phone and its new epoch are stored
+      expectUnavailable(answer, 'POST /account/phone');
+      expect(await direct.sql('SELECT phone FROM users')).toEqual([{ phone: NEW_PHONE }]);
+      const changed = (await auditRows(direct)).filter((row) => row.event === 'phone-changed');
+      expect(changed.map((row) => row.detail)).toEqual(['+353 other-sessions-ended by-epoch']);
+      // Past every instance's account cache: that epoch ends the session on the other instance.
+      await direct.moveClock(Date.now() + ACCOUNT_CACHE_MS);
+      expect((await elsewhere.get('/')).headers.location).toBe('/login');
+      expect(direct.logs.join('') + viaProxy.logs.join('')).not.toMatch(/"msg":"request failed"/);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('PostgreSQL cut as a passkey sign-in is audited: 503, no sign-in without its audit line, and a new answer signs in once it is back', async () => {
+    const a = await startApp({ api: 'v2' });
+    const auth = await seedPasskey(a, { counter: 1, counterStep: 1 });
+    const c = a.client();
+    await passwordToPasskey(a, c);
+    const response = await assertionFor(c, auth);
+    const page = await c.get(PASSKEY_STEP);
+    expect(page.statusCode).toBe(200);
+    const [{ counter: before }] = await a.sql('SELECT counter FROM passkeys');
+
+    // The assertion's counter is written (passkeys), the session moved on, then the sign-in is audited: cut there.
+    const answer = await behindTableLock(
+      a,
+      'audit_log',
+      () => c.post(PASSKEY_STEP, { response }),
+      () => true,
+      (database) => terminateConnections(database),
+    );
+    expectUnavailable(answer, 'POST /login/passkey');
+    const used = (await auditRows(a).catch(() => [])).filter((row) => row.event === 'passkey-used');
+    expect(used).toHaveLength(0);
+    expect((await c.get('/')).statusCode).not.toBe(200);
+    // the counter this answer carried was written before the cut: the same answer can never sign in later
+    const counter = async () => Number((await a.sql('SELECT counter FROM passkeys'))[0].counter);
+    expect(await counter()).toBe(Number(before) + 1);
+
+    await eventually(async () => expect((await a.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200), 5000);
+    // the pending sign-in was claimed before the cut (its new session never reached the browser): the password again
+    expect((await c.get(PASSKEY_STEP)).headers.location).toBe('/login');
+    await c.get('/login');
+    await passwordToPasskey(a, c);
+    expect(isHome(await usePasskey(c, auth))).toBe(true);
+    expect(await counter()).toBe(Number(before) + 2);
+    expect(a.logs.join('')).not.toMatch(/"msg":"request failed"/);
+  });
+});
