@@ -7,7 +7,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT_CACHE_MS } from '../../../src/accounts/account-cache.ts';
-import { useTestApps } from '../../helpers/test-app.ts';
+import { ALICE, useTestApps } from '../../helpers/test-app.ts';
 import type { TestApp, TestClient } from '../../helpers/test-app.ts';
 import { auditRows } from '../../helpers/audit.ts';
 import { PASSKEY_STEP, assertionFor, passwordToPasskey, seedPasskey, usePasskey } from '../../helpers/passkeys.ts';
@@ -96,6 +96,47 @@ describe('passkeys and the phone change while a backend drops out', () => {
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('PostgreSQL cut between a phone change’s right code and its store: 503, nothing changed, no session ended, and the change can start again', async () => {
+    const a = await startApp({ api: 'v2' });
+    const b = await startApp({ api: 'v2', dir: a.dir, sim: a.sim });
+    const elsewhere = b.client();
+    expect(isHome(await elsewhere.signIn(a.sim))).toBe(true);
+    const c = a.client();
+    expect(isHome(await c.signIn(a.sim))).toBe(true);
+    await c.get('/account/phone');
+    expect((await c.post('/account/phone', { phone: NEW_PHONE })).headers.location).toBe('/account/phone');
+    const code = a.sim.lastCode(NEW_PHONE) as string;
+    await c.get('/account/phone'); // the gate's account read is fresh: the POST reads users only after its code check
+    const checks = a.sim.requests.length;
+
+    const answer = await behindTableLock(
+      a,
+      'users',
+      () => c.post('/account/phone', { code }),
+      () => a.sim.requests.length > checks,
+      (database) => terminateConnections(database),
+    );
+    expectUnavailable(answer, 'POST /account/phone');
+    await eventually(async () => expect((await a.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200), 5000);
+    expect(await a.sql('SELECT phone FROM users')).toEqual([{ phone: ALICE.phone }]);
+    expect((await auditRows(a)).filter((row) => row.event === 'phone-changed')).toHaveLength(0);
+    expect((await elsewhere.get('/')).statusCode).toBe(200);
+    expect((await c.get('/')).statusCode).toBe(200);
+
+    // Verify took that code: typed again it is refused with a 4xx, and a new start stores the number
+    const retried = await c.post('/account/phone', { code });
+    expect(retried.statusCode, retried.body.slice(0, 300)).toBeGreaterThanOrEqual(400);
+    expect(retried.statusCode).toBeLessThan(500);
+    await a.moveClock(Date.now() + 31_000); // past the account's resend cooldown
+    await c.get('/account/phone');
+    const restarted = await c.post('/account/phone', { phone: NEW_PHONE });
+    expect(restarted.headers.location, restarted.body.slice(0, 300)).toBe('/account/phone');
+    await c.get('/account/phone');
+    expect(isHome(await c.post('/account/phone', { code: a.sim.lastCode(NEW_PHONE) as string }))).toBe(true);
+    expect(await a.sql('SELECT phone FROM users')).toEqual([{ phone: NEW_PHONE }]);
+    expect(a.logs.join('')).not.toMatch(/"msg":"request failed"/);
   });
 
   it('PostgreSQL cut as a passkey sign-in is audited: 503, no sign-in without its audit line, and a new answer signs in once it is back', async () => {
