@@ -181,7 +181,7 @@ describe('passkeys and the phone change on two instances', () => {
     expectNo5xx(answers);
     expect(answers[1].headers.location).toBe('/account/sessions');
     const raced = createTestClient(a.app);
-    raced.jar.store(answers[0] as unknown as Response);
+    raced.jar.store(answers[0]);
     // past the gate's account cache: every instance reads the moved epoch
     await a.moveClock(Date.now() + ACCOUNT_CACHE_MS);
     for (const t of [a, b]) expect((await sameBrowserOn(t, raced).get('/')).statusCode).toBe(303);
