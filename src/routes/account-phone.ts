@@ -176,14 +176,13 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
       // a password change or "sign out everywhere" that moved the epoch since the read above wins too.
       const sessionEpoch = await accounts.changePhone(userId, change.phone, { phone: change.replaces, sessionEpoch: signedIn.epoch });
       if (sessionEpoch === undefined) return undefined;
-      try {
-        return { ended: await signIn.endOtherSessions(request, { ...account, phone: change.phone, sessionEpoch }) };
-      } catch (error) {
+      const ended = await signIn.endOtherSessions(request, { ...account, phone: change.phone, sessionEpoch }).catch(async (error: unknown) => {
         // The session store failed (a 503 follows), but the phone is stored, and the epoch stored
         // with it ends every other session at the gate all the same: the change is audited now.
         await audit.record('phone-changed', request, { userId, detail: `${callingCode(change.phone)} other-sessions-ended by-epoch` });
         throw error;
-      }
+      });
+      return { ended };
     });
     if (checked.kind === 'right') {
       endPhoneChange(request);

@@ -1,7 +1,8 @@
-// Passkeys and the phone change while a shared backend drops out mid request, on two instances
-// sharing PostgreSQL (and Redis, when the run names it): 503 at worst, never a 500, and never a
-// half-done state: a phone stored is audited and ends every other session (by the epoch stored with
-// it, whatever Redis managed); a passkey counter written with the sign-in refused is allowed, a
+// Passkeys and the phone change (and the other actions that end the other sessions: a password
+// change, "Sign out all other browsers") while a shared backend drops out mid request, on two
+// instances sharing PostgreSQL (and Redis, when the run names it): 503 at worst, never a 500, and
+// never a half-done state: a change stored is audited and ends every other session (by the epoch
+// stored with it, whatever Redis managed); a passkey counter written with the sign-in refused is allowed, a
 // sign-in without its counter written is not.
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
@@ -27,12 +28,12 @@ function expectUnavailable(res: LightMyRequestResponse, what: string) {
 }
 
 /**
- * Sends `send` while an admin holds an exclusive lock on `table`; once `ready` holds and the app's
+ * Sends `send` while an admin holds an exclusive lock on `table` (or only the account's row); once `ready` holds and the app's
  * query waits on that lock, runs `meanwhile` (an outage), then lets the lock go. Returns the answer.
  */
 async function behindTableLock(
   t: TestApp,
-  table: 'users' | 'audit_log',
+  table: 'users' | 'audit_log' | 'the account row',
   send: () => Promise<LightMyRequestResponse>,
   ready: () => boolean,
   meanwhile: (database: string) => Promise<unknown>,
@@ -44,7 +45,8 @@ async function behindTableLock(
   await locker.connect();
   try {
     await locker.query('BEGIN');
-    await locker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+    // the row: reads go on, its UPDATE waits
+    await locker.query(table === 'the account row' ? 'SELECT id FROM users FOR UPDATE' : `LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
     const answer = send();
     await eventually(async () => {
       expect(ready()).toBe(true);
@@ -97,6 +99,34 @@ describe('passkeys and the phone change while a backend drops out', () => {
       await proxy.stop();
     }
   });
+
+  for (const action of ['a password change', '“Sign out all other browsers”'] as const) {
+    it.runIf(TEST_REDIS)(`Redis lost on one instance just after ${action} is stored: 503, the action audited, and the other instance’s sessions end`, async () => {
+      const proxy = await startOutageProxy(new URL(REDIS));
+      try {
+        const direct = await startApp({ api: 'v2' });
+        const viaProxy = await startApp({ api: 'v2', dir: direct.dir, sim: direct.sim, env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
+        const elsewhere = direct.client();
+        expect(isHome(await elsewhere.signIn(direct.sim))).toBe(true);
+        const c = viaProxy.client();
+        expect(isHome(await c.signIn(direct.sim))).toBe(true);
+        const [page, url, fields, event] =
+          action === 'a password change'
+            ? (['/account/password', '/account/password', { current_password: ALICE.password, new_password: 'a brand new passphrase 42' }, 'password-changed'] as const)
+            : (['/account/sessions', '/account/sessions/end-others', {}, 'sessions-revoked-others'] as const);
+        await c.get(page);
+        const answer = await behindTableLock(viaProxy, 'the account row', () => c.post(url, fields), () => true, () => proxy.stop());
+        expectUnavailable(answer, `POST ${url}`);
+        const audited = (await auditRows(direct)).filter((row) => row.event === event);
+        expect(audited.map((row) => row.detail)).toEqual([action === 'a password change' ? 'other-sessions-ended by-epoch' : 'sessions=by-epoch remembered=by-epoch']);
+        await direct.moveClock(Date.now() + ACCOUNT_CACHE_MS);
+        expect((await elsewhere.get('/')).headers.location).toBe('/login');
+        expect(direct.logs.join('') + viaProxy.logs.join('')).not.toMatch(/"msg":"request failed"/);
+      } finally {
+        await proxy.stop();
+      }
+    });
+  }
 
   it('PostgreSQL cut between a phone change’s right code and its store: 503, nothing changed, no session ended, and the change can start again', async () => {
     const a = await startApp({ api: 'v2' });
