@@ -3,8 +3,8 @@
 // without sticky sessions. The same passkey answer, registration or phone-change code posted to
 // both at once does its work once; the single-use points (a passkey challenge, a Verify request a
 // sign-in took over) live in the shared store with an expiry; a passkey removed on one instance is
-// gone for a sign-in waiting on the other; a sign-in racing "Sign out all other browsers" on the
-// other instance does not outlive it.
+// gone for a sign-in waiting on the other; a sign-in racing "Sign out all other browsers" or a
+// password change on the other instance does not outlive it.
 import type { LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -167,25 +167,32 @@ describe('passkeys and the phone change on two instances', () => {
     expect((await auditRows(a)).filter((row) => row.event === 'phone-changed')).toHaveLength(1);
   });
 
-  it('a passkey sign-in on one instance racing "Sign out all other browsers" on the other does not outlive it', async () => {
-    const [a, b] = await twoInstances(startApp);
-    const owner = b.client();
-    expect(isHome(await owner.signIn(a.sim))).toBe(true);
-    const auth = await addPasskey(owner);
-    const c = a.client();
-    await passwordToPasskey(a, c);
-    const response = await assertionFor(c, auth);
-    const page = (await c.get(PASSKEY_STEP)).body;
-    const sessionsPage = (await owner.get('/account/sessions')).body;
-    const answers = await Promise.all([formPost(a, c, page, PASSKEY_STEP, { response }), formPost(b, owner, sessionsPage, '/account/sessions/end-others', {})]);
-    expectNo5xx(answers);
-    expect(answers[1].headers.location).toBe('/account/sessions');
-    const raced = createTestClient(a.app);
-    raced.jar.store(answers[0]);
-    // past the gate's account cache: every instance reads the moved epoch
-    await a.moveClock(Date.now() + ACCOUNT_CACHE_MS);
-    for (const t of [a, b]) expect((await sameBrowserOn(t, raced).get('/')).statusCode).toBe(303);
-  });
+  for (const action of ['“Sign out all other browsers”', 'a password change'] as const) {
+    it(`a passkey sign-in on one instance racing ${action} on the other does not outlive it`, async () => {
+      const [a, b] = await twoInstances(startApp);
+      const owner = b.client();
+      expect(isHome(await owner.signIn(a.sim))).toBe(true);
+      const auth = await addPasskey(owner);
+      const c = a.client();
+      await passwordToPasskey(a, c);
+      const response = await assertionFor(c, auth);
+      const page = (await c.get(PASSKEY_STEP)).body;
+      const [form, url, fields, after] =
+        action === 'a password change'
+          ? (['/account/password', '/account/password', { current_password: ALICE.password, new_password: 'a brand new passphrase 42' }, '/'] as const)
+          : (['/account/sessions', '/account/sessions/end-others', {}, '/account/sessions'] as const);
+      const ownerPage = (await owner.get(form)).body;
+      const answers = await Promise.all([formPost(a, c, page, PASSKEY_STEP, { response }), formPost(b, owner, ownerPage, url, fields)]);
+      expectNo5xx(answers);
+      expect(answers[1].headers.location).toBe(after);
+      const raced = createTestClient(a.app);
+      raced.jar.copyFrom(c.jar);
+      raced.jar.store(answers[0]);
+      // past the gate's account cache: every instance reads the moved epoch
+      await a.moveClock(Date.now() + ACCOUNT_CACHE_MS);
+      for (const t of [a, b]) expect((await sameBrowserOn(t, raced).get('/')).statusCode).toBe(303);
+    });
+  }
 
   it('the last passkey removed on one instance while the other is at /login/passkey: no sign-in by it, and "Send a code instead" works', async () => {
     const [a, b] = await twoInstances(startApp);
