@@ -140,6 +140,13 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
       return show(request, reply, sent.refusal.status, message, sent.refusal.retryAfterMs);
     }
     phoneChangeCodeSent(request, { phone: parsed.e164, replaces: account.phone }, sent.requestId);
+    // Kept now rather than after the answer: a session store failing there would leave this Verify
+    // request running with no session holding it, and the number busy ("concurrent", refused as
+    // someone else's) for every retry until it expires. Cancelled, it frees the number for the retry.
+    await request.session.save().catch(async (error: unknown) => {
+      await verifyCode.cancel(request, pendingPhoneChange(request) as PendingPhoneChange);
+      throw error;
+    });
     await audit.record('phone-change-started', request, { userId: account.id, detail: `+${parsed.callingCode}` });
     return reply.redirect(PHONE_PATH, 303);
   }

@@ -128,6 +128,37 @@ describe('passkeys and the phone change while a backend drops out', () => {
     });
   }
 
+  it.runIf(TEST_REDIS)('Redis lost while a phone change’s code goes out: 503, and once Redis is back the change can start again', async () => {
+    const proxy = await startOutageProxy(new URL(REDIS));
+    try {
+      const a = await startApp({ api: 'v2', simulator: { slowMs: 700 }, env: { VERIFY_TIMEOUT_MS: '5000', REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
+      const c = a.client();
+      expect(isHome(await c.signIn(a.sim))).toBe(true);
+      await c.get('/account/phone');
+      const starts = a.sim.requests.length;
+      a.sim.setFailureMode('slow');
+      const answer = c.post('/account/phone', { phone: NEW_PHONE });
+      await eventually(async () => expect(a.sim.requests.length).toBeGreaterThan(starts), 5000);
+      await proxy.stop(); // the code is on its way; the session that would keep its request is not
+      expectUnavailable(await answer, 'POST /account/phone');
+      a.sim.setFailureMode('normal');
+      await proxy.start();
+      await eventually(async () => expect((await a.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200), 5000);
+
+      await a.moveClock(Date.now() + 31_000); // past the account's send cooldown
+      await c.get('/account/phone');
+      // that code's Verify request was cancelled: the number is not busy ("concurrent") with it
+      const again = await c.post('/account/phone', { phone: NEW_PHONE });
+      expect(again.statusCode, again.body.slice(0, 400)).toBe(303);
+      await c.get('/account/phone');
+      expect(isHome(await c.post('/account/phone', { code: a.sim.lastCode(NEW_PHONE) as string }))).toBe(true);
+      expect(await a.sql('SELECT phone FROM users')).toEqual([{ phone: NEW_PHONE }]);
+      expect(a.logs.join('')).not.toMatch(/"msg":"request failed"/);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('PostgreSQL cut between a phone change’s right code and its store: 503, nothing changed, no session ended, and the change can start again', async () => {
     const a = await startApp({ api: 'v2' });
     const b = await startApp({ api: 'v2', dir: a.dir, sim: a.sim });
