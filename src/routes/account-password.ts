@@ -94,7 +94,12 @@ export default async function accountPasswordRoutes(app: FastifyInstance): Promi
       await audit.record('password-change-failed', request, { userId: account.id, detail: 'changed-meanwhile' });
       return showForm(reply, 401, account, WRONG_CURRENT);
     }
-    const othersEnded = await signIn.endOtherSessions(request, { ...account, sessionEpoch, mustChangePassword: false });
+    const othersEnded = await signIn.endOtherSessions(request, { ...account, sessionEpoch, mustChangePassword: false }).catch(async (error: unknown) => {
+      // The session store failed (a 503 follows), but the password and its new epoch are stored,
+      // which ends every other session at the gate all the same: the change is audited now.
+      await audit.record('password-changed', request, { userId: account.id, detail: 'other-sessions-ended by-epoch' });
+      throw error;
+    });
     await audit.record('password-changed', request, { userId: account.id, detail: `other-sessions-ended ${othersEnded ?? 0}` });
     if (othersEnded === undefined) {
       // A logout of this session won the race: the password is changed, nobody is signed in here.

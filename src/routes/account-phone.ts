@@ -142,6 +142,13 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
       return show(request, reply, sent.refusal.status, message, sent.refusal.retryAfterMs, typedPhone);
     }
     phoneChangeCodeSent(request, { phone: parsed.e164, replaces: account.phone }, sent.requestId);
+    // Kept now rather than after the answer: a session store failing there would leave this Verify
+    // request running with no session holding it, and the number busy ("concurrent", refused as
+    // someone else's) for every retry until it expires. Cancelled, it frees the number for the retry.
+    await request.session.save().catch(async (error: unknown) => {
+      await verifyCode.cancel(request, pendingPhoneChange(request) as PendingPhoneChange);
+      throw error;
+    });
     await audit.record('phone-change-started', request, { userId: account.id, detail: `+${parsed.callingCode}` });
     return reply.redirect(PHONE_PATH, 303);
   }
@@ -178,7 +185,13 @@ export default async function accountPhoneRoutes(app: FastifyInstance): Promise<
       // a password change or "sign out everywhere" that moved the epoch since the read above wins too.
       const sessionEpoch = await accounts.changePhone(userId, change.phone, { phone: change.replaces, sessionEpoch: signedIn.epoch });
       if (sessionEpoch === undefined) return undefined;
-      return { ended: await signIn.endOtherSessions(request, { ...account, phone: change.phone, sessionEpoch }) };
+      const ended = await signIn.endOtherSessions(request, { ...account, phone: change.phone, sessionEpoch }).catch(async (error: unknown) => {
+        // The session store failed (a 503 follows), but the phone is stored, and the epoch stored
+        // with it ends every other session at the gate all the same: the change is audited now.
+        await audit.record('phone-changed', request, { userId, detail: `${callingCode(change.phone)} other-sessions-ended by-epoch` });
+        throw error;
+      });
+      return { ended };
     });
     if (checked.kind === 'right') {
       endPhoneChange(request);

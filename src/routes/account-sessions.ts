@@ -62,7 +62,15 @@ export default async function accountSessionsRoutes(app: FastifyInstance, option
     // password step, a code check) makes a session that no longer matches the account, even if it
     // is written after the sessions below were ended.
     const sessionEpoch = await app.accounts.moveSessionEpoch(account.id);
-    const ended = sessionEpoch === undefined ? undefined : await signIn.endOtherSessions(request, { ...account, sessionEpoch });
+    const ended =
+      sessionEpoch === undefined
+        ? undefined
+        : await signIn.endOtherSessions(request, { ...account, sessionEpoch }).catch(async (error: unknown) => {
+            // The session store failed (a 503 follows), but the epoch moved, which ends every other
+            // session and remembered browser all the same: the sign-out is audited now.
+            await audit.record('sessions-revoked-others', request, { userId: account.id, detail: 'sessions=by-epoch remembered=by-epoch' });
+            throw error;
+          });
     if (ended === undefined) {
       // Disabled, or this session ended meanwhile (a logout racing this): nobody is signed in here.
       await signIn.end(request, reply);
