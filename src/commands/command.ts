@@ -187,6 +187,28 @@ export async function runCommand<Io extends Pick<CommandIo, 'stderr'>>(
   }
 }
 
+/**
+ * The whole of an `--ACTION EMAIL` command (`sessions --list/--revoke`, `limits --show/--clear`):
+ * `--help` prints its usage, an action prints what `run` returns, a usage error prints the usage on
+ * stderr after the error. Returns the exit code, as runCommand does.
+ */
+export function emailActionCommand<A extends string>(
+  command: string,
+  actions: readonly [A, A],
+  usage: string,
+  run: (options: { action: A; email: string }, io: CommandIo) => Promise<string>,
+): (io: CommandIo) => Promise<number> {
+  const main = async (io: CommandIo) => {
+    const options = parseEmailAction(command, io.args, actions);
+    if (!('email' in options)) {
+      io.stdout.write(usage);
+      return;
+    }
+    io.stdout.write(await run(options, io));
+  };
+  return (io) => runCommand(command, main, io, () => io.stderr.write(usage));
+}
+
 /** A command run as `node src/commands/….ts`: the process's own arguments, environment and streams. */
 export type ProcessIo = CommandIo & { stdin: NodeJS.ReadStream };
 

@@ -11,7 +11,7 @@ import { describeWait, LIMITS } from '../state/limits.ts';
 import type { Spent } from '../state/limits.ts';
 import type { Backends } from '../storage/backends.ts';
 import type { AdminAccount } from '../storage/backend.ts';
-import { formatTable, isoTime, openCommandBackends, parseEmailAction, printable, readConfig, runCommand, runWhenMain } from './command.ts';
+import { emailActionCommand, formatTable, isoTime, openCommandBackends, printable, readConfig, runWhenMain } from './command.ts';
 import type { CommandIo } from './command.ts';
 
 const USAGE =
@@ -31,8 +31,6 @@ const NOT_COVERED =
   'addresses its audit events came from in the last 15 minutes.\n';
 
 type Action = 'show' | 'clear';
-const parseOptions = (args: string[]) => parseEmailAction<Action>('limits', args, ['show', 'clear']);
-
 /** The address keys the account's recent audit events came from: where its password-account-ip counters can be. */
 async function recentAddresses(backends: Backends, account: AdminAccount): Promise<string[]> {
   // One window back, and a minute more for a clock that differs between this machine and the database's.
@@ -81,16 +79,7 @@ function formatShow(budgets: AccountBudget[], spent: Array<Spent | undefined>, n
   return `${formatTable(['BUDGET', 'KEYED BY', 'SPENT', 'NOW', 'FREES'], rows.map((row) => row.map(printable)))}\n`;
 }
 
-async function main(io: CommandIo): Promise<void> {
-  const options = parseOptions(io.args);
-  if (options.action === 'help') {
-    io.stdout.write(USAGE);
-    return;
-  }
-  io.stdout.write(await run(options, io));
-}
-
 /** `npm run limits -- …`; returns the exit code. */
-export const runLimitsCommand = (io: CommandIo): Promise<number> => runCommand('limits', main, io, () => io.stderr.write(USAGE));
+export const runLimitsCommand = emailActionCommand<Action>('limits', ['show', 'clear'], USAGE, run);
 
 runWhenMain(import.meta.url, runLimitsCommand);

@@ -8,7 +8,7 @@ import { browserName } from '../session/browser-name.ts';
 import { stateOf } from '../signin/state.ts';
 import type { SessionTimes } from '../signin/state.ts';
 import type { AdminAccount } from '../storage/backend.ts';
-import { formatTable, isoTime, openCommandBackends, parseEmailAction, printable, readConfig, runCommand, runWhenMain, sessionTimes } from './command.ts';
+import { emailActionCommand, formatTable, isoTime, openCommandBackends, printable, readConfig, runWhenMain, sessionTimes } from './command.ts';
 import type { CommandIo } from './command.ts';
 
 const USAGE =
@@ -22,8 +22,6 @@ const USAGE =
   'REDIS_KEY_PREFIX, SESSION_IDLE_MINUTES and SESSION_MAX_HOURS from the environment and .env.\n';
 
 type Action = 'list' | 'revoke';
-const parseOptions = (args: string[]) => parseEmailAction<Action>('sessions', args, ['list', 'revoke']);
-
 /**
  * Runs the action on the account where the app keeps its sessions; every connection is closed,
  * whatever happens. --revoke does what "Sign out everywhere" does and more: first a new session
@@ -86,16 +84,7 @@ function formatList(account: AdminAccount, listed: Listed[], times: SessionTimes
   return `${table}\n${rows.length} session${rows.length === 1 ? '' : 's'} for ${email}${disabled}\n`;
 }
 
-async function main(io: CommandIo): Promise<void> {
-  const options = parseOptions(io.args);
-  if (options.action === 'help') {
-    io.stdout.write(USAGE);
-    return;
-  }
-  io.stdout.write(await run(options, io));
-}
-
 /** `npm run sessions -- …`; returns the exit code. */
-export const runSessionsCommand = (io: CommandIo): Promise<number> => runCommand('sessions', main, io, () => io.stderr.write(USAGE));
+export const runSessionsCommand = emailActionCommand<Action>('sessions', ['list', 'revoke'], USAGE, run);
 
 runWhenMain(import.meta.url, runSessionsCommand);
