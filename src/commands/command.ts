@@ -11,6 +11,7 @@ import { sessionRules } from '../signin/state.ts';
 import type { SessionTimes } from '../signin/state.ts';
 import { applyPendingMigrations, describeBackends, openBackends } from '../storage/backends.ts';
 import type { Backends } from '../storage/backends.ts';
+import type { AdminAccount } from '../storage/backend.ts';
 
 export { printable };
 
@@ -187,16 +188,25 @@ export async function runCommand<Io extends Pick<CommandIo, 'stderr'>>(
   }
 }
 
+/** What an `--ACTION EMAIL` command acts on: the account (disabled ones too) and the open backends. */
+export interface EmailTarget {
+  account: AdminAccount;
+  backends: Backends;
+  config: StorageConfig;
+}
+
 /**
  * The whole of an `--ACTION EMAIL` command (`sessions --list/--revoke`, `limits --show/--clear`):
- * `--help` prints its usage, an action prints what `run` returns, a usage error prints the usage on
- * stderr after the error. Returns the exit code, as runCommand does.
+ * `--help` prints its usage; an action opens the backends where the app keeps its sessions and
+ * counters (never migrating), finds the account, prints what `run` returns, and closes every
+ * connection whatever happens; a usage error prints the usage on stderr after the error.
+ * Returns the exit code, as runCommand does.
  */
 export function emailActionCommand<A extends string>(
   command: string,
   actions: readonly [A, A],
   usage: string,
-  run: (options: { action: A; email: string }, io: CommandIo) => Promise<string>,
+  run: (action: A, target: EmailTarget) => Promise<string>,
 ): (io: CommandIo) => Promise<number> {
   const main = async (io: CommandIo) => {
     const options = parseEmailAction(command, io.args, actions);
@@ -204,7 +214,15 @@ export function emailActionCommand<A extends string>(
       io.stdout.write(usage);
       return;
     }
-    io.stdout.write(await run(options, io));
+    const config = readConfig(io);
+    const backends = await openCommandBackends(config, { sessions: true, migrate: false }, io);
+    try {
+      const account = await backends.database.findAnyAccount(options.email);
+      if (!account) throw new Error(`no account has the email ${printable(options.email)}`);
+      io.stdout.write(await run(options.action, { account, backends, config }));
+    } finally {
+      await backends.close();
+    }
   };
   return (io) => runCommand(command, main, io, () => io.stderr.write(usage));
 }

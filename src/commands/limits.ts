@@ -11,8 +11,8 @@ import { describeWait, LIMITS } from '../state/limits.ts';
 import type { Spent } from '../state/limits.ts';
 import type { Backends } from '../storage/backends.ts';
 import type { AdminAccount } from '../storage/backend.ts';
-import { emailActionCommand, formatTable, isoTime, openCommandBackends, printable, readConfig, runWhenMain } from './command.ts';
-import type { CommandIo } from './command.ts';
+import { emailActionCommand, formatTable, isoTime, printable, runWhenMain } from './command.ts';
+import type { EmailTarget } from './command.ts';
 
 const USAGE =
   'usage: npm run limits -- --show EMAIL | --clear EMAIL\n' +
@@ -43,28 +43,20 @@ async function recentAddresses(backends: Backends, account: AdminAccount): Promi
 /** Where the audit log says a clear came from: this machine, this command. */
 const ADMIN_ORIGIN = { ip: 'local', headers: { 'user-agent': 'npm run limits -- --clear' } };
 
-async function run(options: { action: Action; email: string }, io: CommandIo): Promise<string> {
-  const config = readConfig(io);
-  const backends = await openCommandBackends(config, { sessions: true, migrate: false }, io);
-  try {
-    const account = await backends.database.findAnyAccount(options.email);
-    if (!account) throw new Error(`no account has the email ${printable(options.email)}`);
-    const budgets = accountBudgets(account, await recentAddresses(backends, account), maskPhone(account.phone));
-    const { limits } = backends.state;
-    const entries = budgets.map(({ entry }) => entry);
-    const spent = await limits.peek(...entries);
-    const email = printable(account.email);
-    if (options.action === 'show') return `${formatShow(budgets, spent, Date.now())}\n${NOT_COVERED}`;
+async function run(action: Action, { account, backends }: EmailTarget): Promise<string> {
+  const budgets = accountBudgets(account, await recentAddresses(backends, account), maskPhone(account.phone));
+  const { limits } = backends.state;
+  const entries = budgets.map(({ entry }) => entry);
+  const spent = await limits.peek(...entries);
+  const email = printable(account.email);
+  if (action === 'show') return `${formatShow(budgets, spent, Date.now())}\n${NOT_COVERED}`;
 
-    // What had points is read only to say so; the delete itself is unconditional, one atomic delete per counter.
-    const had = budgets.filter((_, i) => spent[i]).map(({ entry: [name], keyedBy }) => `${name} (${keyedBy})`);
-    await limits.clear(...entries);
-    await backends.database.audit.record('limits-cleared-by-admin', ADMIN_ORIGIN, { userId: account.id, detail: `cleared=${had.length}` });
-    const list = had.length ? `: ${printable(had.join(', '))}` : ' (none had anything spent)';
-    return `cleared ${had.length} budget${had.length === 1 ? '' : 's'} of ${email}${list}\n${NOT_COVERED}`;
-  } finally {
-    await backends.close();
-  }
+  // What had points is read only to say so; the delete itself is unconditional, one atomic delete per counter.
+  const had = budgets.filter((_, i) => spent[i]).map(({ entry: [name], keyedBy }) => `${name} (${keyedBy})`);
+  await limits.clear(...entries);
+  await backends.database.audit.record('limits-cleared-by-admin', ADMIN_ORIGIN, { userId: account.id, detail: `cleared=${had.length}` });
+  const list = had.length ? `: ${printable(had.join(', '))}` : ' (none had anything spent)';
+  return `cleared ${had.length} budget${had.length === 1 ? '' : 's'} of ${email}${list}\n${NOT_COVERED}`;
 }
 
 function formatShow(budgets: AccountBudget[], spent: Array<Spent | undefined>, now: number): string {

@@ -8,8 +8,8 @@ import { browserName } from '../session/browser-name.ts';
 import { stateOf } from '../signin/state.ts';
 import type { SessionTimes } from '../signin/state.ts';
 import type { AdminAccount } from '../storage/backend.ts';
-import { emailActionCommand, formatTable, isoTime, openCommandBackends, printable, readConfig, runWhenMain, sessionTimes } from './command.ts';
-import type { CommandIo } from './command.ts';
+import { emailActionCommand, formatTable, isoTime, printable, runWhenMain, sessionTimes } from './command.ts';
+import type { EmailTarget } from './command.ts';
 
 const USAGE =
   'usage: npm run sessions -- --list EMAIL | --revoke EMAIL\n' +
@@ -23,34 +23,26 @@ const USAGE =
 
 type Action = 'list' | 'revoke';
 /**
- * Runs the action on the account where the app keeps its sessions; every connection is closed,
- * whatever happens. --revoke does what "Sign out everywhere" does and more: first a new session
+ * Runs the action on the account (emailActionCommand opened the backends and closes them).
+ * --revoke does what "Sign out everywhere" does and more: first a new session
  * epoch (a sign-in in flight, or a session or remembered token written while this runs, no longer
  * matches the account), then every session ends (signed in and pending), every remembered browser
  * is forgotten, and the audit log says so.
  */
-async function run(options: { action: Action; email: string }, io: CommandIo): Promise<string> {
-  const config = readConfig(io);
-  const backends = await openCommandBackends(config, { sessions: true, migrate: false }, io);
-  try {
-    const account = await backends.database.findAnyAccount(options.email);
-    if (!account) throw new Error(`no account has the email ${printable(options.email)}`);
-    const { sessions } = backends.state;
-    if (options.action === 'revoke') {
-      const { database } = backends;
-      await database.moveAnySessionEpoch(account.id);
-      const ended = await sessions.endAllForAccount(account.id);
-      const forgotten = await database.rememberedBrowsers.forgetAccount(account.id);
-      await database.audit.record('sessions-revoked-by-admin', ADMIN_ORIGIN, { userId: account.id, detail: `sessions=${ended} remembered=${forgotten}` });
-      return (
-        `ended ${ended} session${ended === 1 ? '' : 's'} and forgot ${forgotten} remembered browser${forgotten === 1 ? '' : 's'} ` +
-        `of ${printable(account.email)}\n`
-      );
-    }
-    return formatList(account, await sessions.listForAccount(account.id), sessionTimes(config));
-  } finally {
-    await backends.close();
+async function run(action: Action, { account, backends, config }: EmailTarget): Promise<string> {
+  const { sessions } = backends.state;
+  if (action === 'revoke') {
+    const { database } = backends;
+    await database.moveAnySessionEpoch(account.id);
+    const ended = await sessions.endAllForAccount(account.id);
+    const forgotten = await database.rememberedBrowsers.forgetAccount(account.id);
+    await database.audit.record('sessions-revoked-by-admin', ADMIN_ORIGIN, { userId: account.id, detail: `sessions=${ended} remembered=${forgotten}` });
+    return (
+      `ended ${ended} session${ended === 1 ? '' : 's'} and forgot ${forgotten} remembered browser${forgotten === 1 ? '' : 's'} ` +
+      `of ${printable(account.email)}\n`
+    );
   }
+  return formatList(account, await sessions.listForAccount(account.id), sessionTimes(config));
 }
 
 /** Where the audit log says a revoke came from: this machine, this command. */
