@@ -12,7 +12,8 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PasskeyStore } from '../accounts/passkey-store.ts';
-import { CHALLENGE_TTL_MS, relyingParty } from './webauthn.ts';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { CHALLENGE_TTL_MS, authenticationOptions, relyingParty } from './webauthn.ts';
 import type { RelyingParty } from './webauthn.ts';
 
 export type ChallengePurpose = 'register' | 'sign-in' | 'confirm';
@@ -32,6 +33,11 @@ export type TakenChallenge = { ok: true; challenge: string } | { ok: false; reas
 export interface Passkeys {
   store: PasskeyStore;
   rp: RelyingParty;
+  /**
+   * Options asking the browser for one of this account's passkeys (a sign-in or a confirmation),
+   * their challenge kept in the session; undefined when the account has none any more.
+   */
+  askFor(request: FastifyRequest, purpose: 'sign-in' | 'confirm', userId: number): Promise<PublicKeyCredentialRequestOptionsJSON | undefined>;
   /** Keeps the challenge of options just made for this session (replacing any earlier one). */
   keepChallenge(request: FastifyRequest, purpose: ChallengePurpose, userId: number, challenge: string): void;
   /**
@@ -67,9 +73,16 @@ export interface PasskeysOptions {
 }
 
 export function createPasskeys({ store, publicOrigin, brand }: PasskeysOptions): Passkeys {
-  return {
+  const passkeys: Passkeys = {
     store,
     rp: relyingParty(new URL(publicOrigin), brand),
+    async askFor(request, purpose, userId) {
+      const list = await store.list(userId);
+      if (list.length === 0) return undefined;
+      const options = await authenticationOptions(passkeys.rp, list);
+      passkeys.keepChallenge(request, purpose, userId, options.challenge);
+      return options;
+    },
     keepChallenge(request, purpose, userId, challenge) {
       request.session.passkeyChallenge = { purpose, challenge, userId, expiresAt: Date.now() + CHALLENGE_TTL_MS };
     },
@@ -86,6 +99,7 @@ export function createPasskeys({ store, publicOrigin, brand }: PasskeysOptions):
       return { ok: true, challenge: kept.challenge };
     },
   };
+  return passkeys;
 }
 
 async function passkeysPlugin(app: FastifyInstance, options: PasskeysOptions): Promise<void> {

@@ -14,7 +14,6 @@ import { stillBelongs } from '../signin/state.ts';
 import { holdVerifyCalls } from '../signin/factors/verify-code/check-code.ts';
 import { confirmCodeSent } from '../signin/factors/verify-code/state.ts';
 import { checkPasskeyAssertion } from '../passkeys/check-assertion.ts';
-import { authenticationOptions } from '../passkeys/webauthn.ts';
 import { addressKey } from '../http/address-key.ts';
 
 /** The passkey (or "Send a code instead") may follow a right password this long: as a confirmation's code may. */
@@ -52,10 +51,8 @@ export default async function confirmPasskeyRoutes(app: FastifyInstance, { show 
     reply.header('cache-control', 'no-store');
     const userId = accountOf(request).id;
     if (!passkeyChoiceOpen(request)) return reply.code(409).send({ error: passwordFirst });
-    const list = await passkeys.store.list(userId);
-    if (list.length === 0) return reply.code(409).send({ error: 'This account has no passkey any more. Send a code instead.' });
-    const options = await authenticationOptions(passkeys.rp, list);
-    passkeys.keepChallenge(request, 'confirm', userId, options.challenge);
+    const options = await passkeys.askFor(request, 'confirm', userId);
+    if (!options) return reply.code(409).send({ error: 'This account has no passkey any more. Send a code instead.' });
     return reply.send(options);
   });
 

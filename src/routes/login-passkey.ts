@@ -14,7 +14,6 @@ import { PASSKEY_PATH, signInWithPasskey } from '../signin/factors/passkey.ts';
 import { holdPendingSignIn } from '../signin/factors/pending-lock.ts';
 import { issueFirstRecoveryCodes, readRecoveryCode, signInWithRecoveryCode } from '../signin/factors/recovery-code.ts';
 import { codeSent, pendingCode } from '../signin/factors/verify-code/state.ts';
-import { authenticationOptions } from '../passkeys/webauthn.ts';
 import { describeWait } from '../state/limits.ts';
 import { setRetryAfter } from '../http/retry-after.ts';
 import { addressKey } from '../http/address-key.ts';
@@ -102,10 +101,8 @@ export default async function loginPasskeyRoutes(app: FastifyInstance): Promise<
     reply.header('cache-control', 'no-store');
     const pending = signIn.pending(request);
     if (!pending) return reply.code(401).send({ error: 'Your sign-in has ended. Sign in again.' });
-    const list = await passkeys.store.list(pending.userId);
-    if (list.length === 0) return reply.code(409).send({ error: 'This account has no passkey any more. Send a code instead.' });
-    const options = await authenticationOptions(passkeys.rp, list);
-    passkeys.keepChallenge(request, 'sign-in', pending.userId, options.challenge);
+    const options = await passkeys.askFor(request, 'sign-in', pending.userId);
+    if (!options) return reply.code(409).send({ error: 'This account has no passkey any more. Send a code instead.' });
     return reply.send(options);
   });
 
